@@ -1,0 +1,345 @@
+"""The ``monitor`` command line: a thin layer over the library. Errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+
+from . import __version__
+from .config import load_config
+from .errors import ConfigError, MonitorError
+from .models import Config, CrawlReport
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(error: MonitorError) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn our errors into ``error: …`` on stderr and the error's exit code."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MonitorError as e:
+            _fail(e)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False), default="feeds.yaml",
+                             envvar="MONITOR_CONFIG", show_default=True, help="Sources file (feeds.yaml).")
+db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False), default="monitor.db",
+                         envvar="MONITOR_DB", show_default=True, help="SQLite database file.")
+
+
+def _zone(config_path: str | None) -> str:
+    """The display zone: from the config file when there is one, else the default."""
+    if config_path and Path(config_path).exists():
+        try:
+            return load_config(config_path).settings.timezone
+        except ConfigError:
+            pass
+    from .models import Settings
+    return Settings.timezone
+
+
+def _day(value: str | None, zone: str, *, end: bool = False) -> datetime | None:
+    """A --since/--until value: YYYY-MM-DD (a whole day in the display zone) or an ISO 8601 time."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = datetime.strptime(value, "%Y-%m-%d").date() + timedelta(days=1 if end else 0)
+            return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="monitor")
+def cli() -> None:
+    """Monitor Indonesian regional news: crawl, extract, store and search articles.
+
+    Example: monitor crawl --config feeds.yaml --db monitor.db
+    """
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--source", "only", multiple=True, help="Crawl only this source (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N new articles per source.")
+@click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (default: one per core; 0 = none).")
+@handle_errors
+def crawl(config_path: str, db_path: str, only: tuple[str, ...], limit: int | None, workers: int | None) -> None:
+    """Crawl the sources once and store new articles.
+
+    Exit code 0 if any source worked, 1 if all failed, 2 on a bad configuration.
+
+    Example: monitor crawl --source kabar-ibu-kota --limit 20
+    """
+    config = load_config(config_path)
+    unknown = [name for name in only if name not in {s.name for s in config.sources}]
+    if unknown:
+        raise ConfigError(f"{config_path}: no source named {', '.join(map(repr, unknown))}")
+    report = _run_crawl(config, db_path, only, limit, workers)
+    sys.exit(0 if report.any_ok else 1)
+
+
+def _run_crawl(config: Config, db_path: str, only: tuple[str, ...] = (), limit: int | None = None,
+               workers: int | None = None) -> CrawlReport:
+    from .crawl import crawl as run
+    from .progress import progress_for
+    from .store import Store
+
+    store = Store(db_path, display_zone=config.settings.timezone)
+    try:
+        with progress_for(sys.stderr) as on_event:
+            report = run(config, store, only=only, limit=limit, workers=workers, on_event=on_event)
+    finally:
+        store.close()
+    _print_report(report)
+    return report
+
+
+def _print_report(report: CrawlReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Crawl run {report.run_id}", show_lines=False)
+    for column in ("source", "links", "new", "updated", "duplicate", "unchanged", "skipped", "failed", "status"):
+        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    for name, r in report.sources.items():
+        status = "ok" if r.ok else "FAILED"
+        table.add_row(name, *(str(getattr(r, c)) for c in ("links", "new", "updated", "duplicate", "unchanged",
+                                                          "skipped", "failed")), status)
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+    console.print(table)
+    for name, r in report.sources.items():
+        for error in r.errors[:5]:
+            console.print(f"  {name}: {error}", markup=False, highlight=False)
+        if len(r.errors) > 5:
+            console.print(f"  {name}: … and {len(r.errors) - 5} more errors (see the fetches table)")
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handle_errors
+def sources(config_path: str, db_path: str, fmt: str) -> None:
+    """List the configured sources with their last crawl result.
+
+    Example: monitor sources --format json
+    """
+    from .store import Store
+
+    config = load_config(config_path)
+    rows = {}
+    if Path(db_path).exists():
+        store = Store(db_path, display_zone=config.settings.timezone)
+        rows = {row["name"]: row for row in store.source_rows()}
+        store.close()
+    result = []
+    for s in config.sources:
+        row = rows.get(s.name, {})
+        result.append({
+            "name": s.name, "homepage": s.homepage, "enabled": s.enabled, "region": s.region,
+            "discovery": [k for k in ("feeds", "sitemaps", "listings") if getattr(s, k)],
+            "articles": row.get("articles", 0), "last_crawl": row.get("last_crawl"),
+            "last_success": row.get("last_success"), "failure_streak": row.get("failure_streak") or 0,
+            "last_error": row.get("last_error"),
+        })
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for column in ("name", "discovery", "articles", "last success", "failures", "last error"):
+        table.add_column(column)
+    for r in result:
+        table.add_row(r["name"] + ("" if r["enabled"] else " (off)"), ",".join(r["discovery"]), str(r["articles"]),
+                      (r["last_success"] or "never")[:19], str(r["failure_streak"]), (r["last_error"] or "")[:80])
+    Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140).print(table)
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@db_option
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def show(article_id: int, db_path: str, config_path: str, fmt: str) -> None:
+    """Print one stored article with all its fields.
+
+    Example: monitor show 12 --format json
+    """
+    store = _open_existing(db_path, config_path)
+    article = store.article(article_id)
+    store.close()
+    if article is None:
+        raise MonitorError(f"{db_path}: no article with id {article_id}")
+    if fmt == "json":
+        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        return
+    click.echo(article["title"])
+    click.echo(f"{article['source']} · {article['published'] or 'no date'} · {article['author'] or 'no author'}"
+               f"{' · ' + article['dateline'] if article['dateline'] else ''}")
+    click.echo(article["url"])
+    click.echo("")
+    click.echo(article["text"])
+    for dup in article["duplicates"]:
+        click.echo(f"\nalso published at {dup['url']} ({dup['source']})")
+    for version in article["versions"]:
+        click.echo(f"\nearlier version {version['version']} (replaced {version['replaced_at'][:19]})")
+
+
+def _open_existing(db_path: str, config_path: str | None):  # type: ignore[no-untyped-def]
+    from .store import Store
+
+    if not Path(db_path).exists():
+        raise MonitorError(f"{db_path}: no such database (run 'monitor crawl' first)")
+    return Store(db_path, display_zone=_zone(config_path))
+
+
+@cli.command()
+@click.argument("query", required=False)
+@db_option
+@config_option
+@click.option("--source", "sources_", multiple=True, help="Only this source (repeatable).")
+@click.option("--since", help="From this day (YYYY-MM-DD, display zone) or time (ISO 8601).")
+@click.option("--until", help="Up to and including this day, or before this time.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@handle_errors
+def search(query: str | None, db_path: str, config_path: str, sources_: tuple[str, ...], since: str | None,
+           until: str | None, limit: int, fmt: str) -> None:
+    """Search stored articles (all words must match; best first). Without QUERY: the newest articles.
+
+    Example: monitor search "surat suara" --since 2024-11-01 --format json
+    """
+    store = _open_existing(db_path, config_path)
+    zone = str(store.zone)
+    rows = store.search(query, sources=list(sources_), since=_day(since, zone), until=_day(until, zone, end=True),
+                        limit=limit)
+    store.close()
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["id", "published", "source", "title", "url", "tags", "snippet"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "tags": ",".join(row["tags"])})
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=True)
+        for column in ("id", "published", "source", "title / snippet"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(str(row["id"]), (row["published"] or "")[:16].replace("T", " "), row["source"],
+                          f"[bold]{_escape(row['title'])}[/bold]\n{_escape(row['snippet'] or '')}")
+        Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140).print(table)
+        if not rows:
+            click.echo("no articles found", err=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+    return escape(text)
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--url", "base_url", help="The page's address, when TARGET is a file.")
+@click.option("--timezone", "tz", default="Asia/Jakarta", show_default=True,
+              help="Zone for times printed without one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def extract(target: str, base_url: str | None, tz: str, as_json: bool) -> None:
+    """Show what extraction gives for one page (a URL, fetched politely, or a saved HTML file).
+
+    Example: monitor extract saved-page.html --url https://kaltim.example/read/x --json
+    """
+    import asyncio
+
+    from .charset import detect_encoding
+    from .extract import extract_article
+    from .fetch import Fetcher
+    from .models import Settings
+
+    if target.startswith(("http://", "https://")):
+        async def get() -> tuple[bytes, str, str]:
+            async with Fetcher(Settings(retries=1)) as fetcher:
+                page = await fetcher.fetch(target)
+            return page.content, page.encoding, page.final_url
+        content, encoding, url = asyncio.run(get())
+    else:
+        path = Path(target)
+        if not path.is_file():
+            raise MonitorError(f"{target}: no such file (give a file or an http(s) URL)")
+        content = path.read_bytes()
+        encoding = detect_encoding(content)
+        url = base_url or path.resolve().as_uri()
+    result = extract_article(content.decode(encoding, "replace"), url, timezone=tz)
+    article = result.article
+    data = {
+        "url": article.url, "title": article.title, "author": article.author,
+        "published": article.published.isoformat() if article.published else None,
+        "published_from": article.published_from,
+        "updated": article.updated.isoformat() if article.updated else None,
+        "dateline": article.dateline, "description": article.description, "image": article.image,
+        "language": article.language, "sitename": article.sitename, "categories": list(article.categories),
+        "tags": list(article.tags), "text": article.text, "content_hash": article.content_hash,
+        "all_pages_url": result.all_pages_url, "next_pages": list(result.next_pages),
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for key in ("title", "author", "published", "published_from", "dateline", "url"):
+        click.echo(f"{key}: {data[key]}")
+    click.echo("")
+    click.echo(article.text)
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default="demo.db", show_default=True,
+              help="Database for the demo (replaced if it holds an earlier demo).")
+@click.option("--serve", is_flag=True, help="Keep serving the sample sites after the crawl, until Ctrl-C.")
+@handle_errors
+def demo(db_path: str, serve: bool) -> None:
+    """Crawl the bundled sample news sites, served on 127.0.0.1, into a demo database.
+
+    Example: monitor demo --db demo.db
+    """
+    from .demo.run import run_demo
+
+    report = run_demo(db_path, serve=serve, echo=click.echo)
+    sys.exit(0 if report.any_ok else 1)
+
+
+def main() -> None:
+    cli(prog_name="monitor")

@@ -1,0 +1,213 @@
+"""One crawl run over the configured sources: discover → fetch → extract → dedupe → store.
+
+HTTP is async on one shared client; extraction, the CPU-bound part, runs in worker processes
+(one per core by default); this process owns the database and commits in batches. A failing
+page or source is recorded with its reason and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .discover import discover_links
+from .errors import ExtractError, FetchError
+from .extract import Extraction, extract_article, merge_pages
+from .fetch import Fetcher
+from .models import Config, CrawlReport, Link, Page, Source, SourceReport
+from .store import Store
+from .urls import canonicalize, is_article_url
+
+COMMIT_EVERY = 50
+COMMIT_SECONDS = 2.0
+HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress of a crawl, for the CLI to show: kind is source-start, links, article or source-done."""
+
+    kind: str
+    source: str
+    detail: str = ""
+    total: int = 0
+
+
+def extract_job(content: bytes, encoding: str, url: str, timezone_name: str,
+                language: str | None) -> tuple[Extraction | None, str | None]:
+    """Worker-process entry: (extraction, None) or (None, reason). Plain values cross the process boundary."""
+    try:
+        html = content.decode(encoding, errors="replace")
+        return extract_article(html, url, timezone=timezone_name, language=language), None
+    except ExtractError as e:
+        return None, e.reason
+
+
+class _Run:
+    def __init__(self, config: Config, store: Store, fetcher: Fetcher, executor: Executor | None,
+                 report: CrawlReport, limit: int | None, on_event: Callable[[Event], None]) -> None:
+        self.config = config
+        self.store = store
+        self.fetcher = fetcher
+        self.executor = executor
+        self.report = report
+        self.limit = limit
+        self.on_event = on_event
+        self.known = store.known_urls("")
+        self.pending = 0
+        self.last_commit = time.monotonic()
+
+    def maybe_commit(self, force: bool = False) -> None:
+        self.pending += 1
+        if force or self.pending >= COMMIT_EVERY or time.monotonic() - self.last_commit > COMMIT_SECONDS:
+            self.store.commit()
+            self.pending = 0
+            self.last_commit = time.monotonic()
+
+    async def extract(self, page: Page, source: Source) -> tuple[Extraction | None, str | None]:
+        args = (page.content, page.encoding, page.final_url, source.timezone, source.language)
+        if self.executor is None:
+            return extract_job(*args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, extract_job, *args)
+
+    def wanted(self, link: Link, source: Source) -> bool:
+        if not is_article_url(link.url, source):
+            return False
+        if link.url not in self.known:
+            return True
+        fetched_at = self.known[link.url]
+        changed = link.modified or None
+        return bool(fetched_at and changed and changed > datetime.fromisoformat(fetched_at))
+
+    async def crawl_source(self, source: Source) -> SourceReport:
+        report = self.report.sources[source.name]
+        self.on_event(Event("source-start", source.name))
+        for url in (source.homepage, *source.feeds, *source.sitemaps, *(l.url for l in source.listings)):
+            self.fetcher.configure_host(url, delay=source.delay, concurrency=source.concurrency)
+        found = await discover_links(source, self.fetcher, max_bytes=self.config.settings.max_bytes)
+        report.errors.extend(found.errors)
+        report.discovery_ok = found.answered > 0
+        seen: set[str] = set()
+        links: list[Link] = []
+        for link in found.links:
+            if link.url not in seen and self.wanted(link, source):
+                seen.add(link.url)
+                links.append(link)
+        if self.limit is not None:
+            links = links[: self.limit]
+        report.links = len(links)
+        self.on_event(Event("links", source.name, total=len(links)))
+        queue: asyncio.Queue[Link] = asyncio.Queue()
+        for link in links:
+            queue.put_nowait(link)
+
+        async def worker() -> None:
+            while not queue.empty():
+                link = queue.get_nowait()
+                outcome = await self.crawl_article(link, source, report)
+                self.on_event(Event("article", source.name, outcome, total=len(links)))
+
+        await asyncio.gather(*(worker() for _ in range(max(1, source.concurrency * 2))))
+        self.store.record_source_result(source.name, report.ok, report.errors[0] if report.errors else None)
+        self.maybe_commit(force=True)
+        self.on_event(Event("source-done", source.name))
+        return report
+
+    async def crawl_article(self, link: Link, source: Source, report: SourceReport) -> str:
+        try:
+            page = await self.fetcher.fetch(link.url, source=source.name, kind="article")
+        except FetchError as e:
+            if e.reason == "disallowed by robots.txt":
+                report.skipped += 1
+                return "skipped"
+            report.failed += 1
+            report.errors.append(f"article {e}")
+            self.store.record_reject(link.url, source.name, e.reason, permanent=e.status in (404, 410))
+            self.maybe_commit()
+            return "failed"
+        if page.content_type not in HTML_TYPES:
+            report.failed += 1
+            reason = f"not an HTML page ({page.content_type})"
+            report.errors.append(f"article {link.url}: {reason}")
+            self.store.record_reject(link.url, source.name, reason, permanent=True)
+            self.maybe_commit()
+            return "failed"
+        extraction, reason = await self.extract(page, source)
+        if extraction is None:
+            report.skipped += 1
+            self.store.record_reject(link.url, source.name, reason or "not an article", permanent=True)
+            self.maybe_commit()
+            return "skipped"
+        article = await self.whole_article(extraction, source)
+        if not is_article_url(article.url, source) and article.url != canonicalize(page.final_url):
+            article = type(article)(**{**article.__dict__, "url": canonicalize(page.final_url)})
+        outcome, _ = self.store.save_article(article, source.name, fetched_url=link.url, fetched_at=page.fetched_at)
+        self.known[link.url] = self.known[article.url] = page.fetched_at.isoformat()
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        self.maybe_commit()
+        return outcome
+
+    async def whole_article(self, first: Extraction, source: Source):  # type: ignore[no-untyped-def]
+        """Multi-page articles: the "show all" page when there is one, else every numbered page."""
+        urls = [first.all_pages_url] if first.all_pages_url else list(first.next_pages)
+        others: list[Extraction] = []
+        for url in urls[: self.config.settings.max_pages]:
+            try:
+                page = await self.fetcher.fetch(url, source=source.name, kind="page")
+            except FetchError:
+                continue
+            extraction, _ = await self.extract(page, source)
+            if extraction is not None:
+                others.append(extraction)
+        if first.all_pages_url and others:
+            whole = others[0].article
+            return type(whole)(**{**whole.__dict__, "url": first.article.url, "pages": (first.all_pages_url,)})
+        return merge_pages(first, others) if others else first.article
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (), limit: int | None = None,
+                      workers: int | None = None, on_event: Callable[[Event], None] | None = None) -> CrawlReport:
+    """Crawl the enabled sources (or those named in ``only``) once; failures are in the report."""
+    sources = [s for s in config.sources if (s.name in only if only else s.enabled)]
+    store.sync_sources(config.sources)
+    run_id = store.start_run(config.path)
+    report = CrawlReport(run_id=run_id, started=datetime.now(timezone.utc))
+    report.sources = {s.name: SourceReport(s.name) for s in sources}
+    count = default_workers() if workers is None else workers
+    executor: Executor | None = None
+    if count > 0:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["monitor.extract"])
+        executor = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    status = "failed"
+    try:
+        async with Fetcher(config.settings, cache=store, log=store.fetch_logger(run_id)) as fetcher:
+            run = _Run(config, store, fetcher, executor, report, limit, on_event or (lambda event: None))
+            results = await asyncio.gather(*(run.crawl_source(s) for s in sources), return_exceptions=True)
+            for source, result in zip(sources, results, strict=True):
+                if isinstance(result, BaseException):  # a bug must not hide the other sources' results
+                    report.sources[source.name].errors.append(f"internal error: {result!r}")
+                    store.record_source_result(source.name, False, f"internal error: {result!r}")
+        status = "ok" if report.any_ok else "failed"
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+        report.finished = datetime.now(timezone.utc)
+        counts = {name: {k: v for k, v in r.__dict__.items()} for name, r in report.sources.items()}
+        store.finish_run(run_id, counts, status)
+    return report
+
+
+def crawl(config: Config, store: Store, **kwargs: object) -> CrawlReport:
+    """Synchronous wrapper of ``crawl_async``."""
+    return asyncio.run(crawl_async(config, store, **kwargs))  # type: ignore[arg-type]

@@ -1,0 +1,372 @@
+"""The SQLite store (sqlite-utils, WAL): the only module that writes SQL.
+
+Tables: ``sources``, ``articles`` (one row per canonical URL) with ``articles_fts`` kept in sync by
+triggers, ``urls`` (every URL that leads to an article: fetched, AMP, syndicated duplicates),
+``article_versions`` (earlier texts of edited articles), ``rejects`` (pages that are not articles),
+``fetches`` (every request), ``crawl_runs`` and ``http_cache`` (validators for conditional GET).
+Writes go into one open transaction that the crawler commits in batches, so a killed crawl loses
+at most the last batch and leaves the database consistent.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from .dates import to_utc_iso
+from .errors import StoreError
+from .fetch import CacheEntry, FetchRecord
+from .models import Article, Source
+
+SCHEMA_VERSION = 1
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _migrate_1(db: sqlite_utils.Database) -> None:
+    db["sources"].create({
+        "name": str, "homepage": str, "region": str, "language": str, "config": str,
+        "added": str, "last_crawl": str, "last_success": str, "last_error": str, "last_error_at": str,
+        "failing_since": str, "failure_streak": int,
+    }, pk="name")
+    db["articles"].create({
+        "id": int, "url": str, "source": str, "title": str, "author": str, "published": str,
+        "published_from": str, "updated": str, "dateline": str, "description": str, "image": str,
+        "language": str, "sitename": str, "categories": str, "tags": str, "text": str, "content_hash": str,
+        "pages": str, "fetched_url": str, "first_seen": str, "fetched_at": str, "changed_at": str, "version": int,
+    }, pk="id", not_null={"url", "source", "title", "text", "content_hash"})
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["source", "published"])
+    db["articles"].create_index(["published"])
+    db["urls"].create({"url": str, "article_id": int, "source": str, "kind": str, "first_seen": str}, pk="url",
+                      foreign_keys=[("article_id", "articles", "id")])
+    db["urls"].create_index(["article_id"])
+    db["article_versions"].create({
+        "id": int, "article_id": int, "version": int, "title": str, "text": str, "content_hash": str,
+        "published": str, "fetched_at": str, "replaced_at": str,
+    }, pk="id", foreign_keys=[("article_id", "articles", "id")])
+    db["article_versions"].create_index(["article_id"])
+    db["rejects"].create({"url": str, "source": str, "reason": str, "permanent": int, "attempts": int,
+                          "first_seen": str, "last_seen": str}, pk="url")
+    db["fetches"].create({"id": int, "run_id": int, "url": str, "source": str, "kind": str, "status": int,
+                          "bytes": int, "elapsed": float, "error": str, "fetched_at": str}, pk="id")
+    db["fetches"].create_index(["run_id"])
+    db["crawl_runs"].create({"id": int, "started": str, "finished": str, "status": str, "config": str,
+                             "counts": str}, pk="id")
+    db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "body": bytes, "fetched_at": str},
+                            pk="url")
+    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+
+
+class Store:
+    """One SQLite database; ``Store(path)`` opens it and upgrades its schema if needed."""
+
+    def __init__(self, path: str | Path, *, display_zone: str = "Asia/Makassar") -> None:
+        self.path = str(path)
+        self.zone = ZoneInfo(display_zone)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level="")
+            self.db = sqlite_utils.Database(conn)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._upgrade()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: cannot open database: {e}") from None
+        self._fetch_rows: list[tuple[Any, ...]] = []
+
+    # -- schema -----------------------------------------------------------------------------------
+    def _upgrade(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version} is newer than this monitor ({SCHEMA_VERSION});"
+                             " upgrade the monitor")
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            with self.db.conn:
+                MIGRATIONS[number - 1](self.db)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        self.commit()
+        self.db.conn.close()
+
+    def commit(self) -> None:
+        """Write the batch: pending fetch-log rows and the open transaction."""
+        try:
+            if self._fetch_rows:
+                self.db.conn.executemany(
+                    "INSERT INTO fetches (run_id, url, source, kind, status, bytes, elapsed, error, fetched_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._fetch_rows)
+                self._fetch_rows = []
+            self.db.conn.commit()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: write failed: {e}") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self.db.conn
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: write failed: {e}") from None
+
+    # -- sources and runs -----------------------------------------------------------------------
+    def sync_sources(self, sources: tuple[Source, ...]) -> None:
+        """Record the configured sources (new ones added, settings refreshed)."""
+        now = _now()
+        with self._write() as conn:
+            for s in sources:
+                conn.execute(
+                    "INSERT INTO sources (name, homepage, region, language, config, added, failure_streak)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT(name) DO UPDATE SET homepage=excluded.homepage,"
+                    " region=excluded.region, language=excluded.language, config=excluded.config",
+                    (s.name, s.homepage, s.region, s.language, json.dumps(asdict(s), default=str), now))
+
+    def start_run(self, config_path: str) -> int:
+        with self._write() as conn:
+            cursor = conn.execute("INSERT INTO crawl_runs (started, status, config) VALUES (?, 'running', ?)",
+                                  (_now(), config_path))
+        self.commit()
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, counts: dict[str, dict[str, Any]], status: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE crawl_runs SET finished=?, status=?, counts=? WHERE id=?",
+                         (_now(), status, json.dumps(counts, ensure_ascii=False), run_id))
+        self.commit()
+
+    def record_source_result(self, name: str, ok: bool, error: str | None) -> None:
+        now = _now()
+        with self._write() as conn:
+            if ok:
+                conn.execute("UPDATE sources SET last_crawl=?, last_success=?, failure_streak=0, failing_since=NULL"
+                             " WHERE name=?", (now, now, name))
+            else:
+                conn.execute("UPDATE sources SET last_crawl=?, last_error=?, last_error_at=?,"
+                             " failure_streak=COALESCE(failure_streak, 0)+1,"
+                             " failing_since=COALESCE(failing_since, ?) WHERE name=?",
+                             (now, error, now, now, name))
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        """Sources with their last crawl result and article counts."""
+        return [dict(row) for row in self.db.query(
+            "SELECT s.name, s.homepage, s.region, s.last_crawl, s.last_success, s.last_error, s.last_error_at,"
+            " s.failing_since, s.failure_streak, (SELECT COUNT(*) FROM articles a WHERE a.source=s.name) AS articles"
+            " FROM sources s ORDER BY s.name")]
+
+    # -- fetch log and HTTP cache ---------------------------------------------------------------
+    def fetch_logger(self, run_id: int) -> Callable[[FetchRecord], None]:
+        def log(record: FetchRecord) -> None:
+            self._fetch_rows.append((run_id, record.url, record.source, record.kind, record.status, record.bytes,
+                                     record.elapsed, record.error, record.fetched_at.isoformat()))
+        return log
+
+    def get_cached(self, url: str) -> CacheEntry | None:
+        row = self.db.execute("SELECT etag, last_modified, body, fetched_at FROM http_cache WHERE url=?",
+                              (url,)).fetchone()
+        if row is None:
+            return None
+        return CacheEntry(row[0], row[1], row[2], datetime.fromisoformat(row[3]))
+
+    def put_cached(self, url: str, entry: CacheEntry) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO http_cache (url, etag, last_modified, body, fetched_at)"
+                         " VALUES (?, ?, ?, ?, ?)", (url, entry.etag, entry.last_modified, entry.body,
+                                                     entry.fetched_at.isoformat()))
+
+    # -- articles --------------------------------------------------------------------------------
+    def known_urls(self, source: str) -> dict[str, str | None]:
+        """URLs already stored or rejected for good, with the time they were fetched (None for rejects)."""
+        known: dict[str, str | None] = {}
+        for url, fetched_at in self.db.execute(
+                "SELECT u.url, a.fetched_at FROM urls u JOIN articles a ON a.id=u.article_id"):
+            known[url] = fetched_at
+        for (url,) in self.db.execute("SELECT url FROM rejects WHERE permanent=1 OR attempts>=3"):
+            known.setdefault(url, None)
+        return known
+
+    def record_reject(self, url: str, source: str, reason: str, *, permanent: bool) -> None:
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO rejects (url, source, reason, permanent, attempts, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT(url) DO UPDATE SET reason=excluded.reason,"
+                " permanent=excluded.permanent, attempts=attempts+1, last_seen=excluded.last_seen",
+                (url, source, reason, int(permanent), now, now))
+
+    def save_article(self, article: Article, source: str, *, fetched_url: str, fetched_at: datetime) -> tuple[str, int]:
+        """Store an extracted article; returns (outcome, article id), outcome one of
+        ``new``, ``updated`` (text changed; the old text becomes a version), ``unchanged``, ``duplicate``."""
+        fetched = fetched_at.astimezone(timezone.utc).isoformat()
+        with self._write() as conn:
+            row = conn.execute("SELECT id, content_hash, title, text, published, fetched_at, version FROM articles"
+                               " WHERE url=?", (article.url,)).fetchone()
+            if row is None:
+                alias = conn.execute("SELECT article_id FROM urls WHERE url IN (?, ?)",
+                                     (article.url, fetched_url)).fetchone()
+                if alias is not None:
+                    row = conn.execute("SELECT id, content_hash, title, text, published, fetched_at, version"
+                                       " FROM articles WHERE id=?", (alias[0],)).fetchone()
+            if row is not None:
+                article_id, old_hash, old_title, old_text, old_published, old_fetched, version = row
+                self._add_urls(conn, article_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
+                if old_hash == article.content_hash:
+                    conn.execute("UPDATE articles SET fetched_at=? WHERE id=?", (fetched, article_id))
+                    return "unchanged", article_id
+                conn.execute(
+                    "INSERT INTO article_versions (article_id, version, title, text, content_hash, published,"
+                    " fetched_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article_id, version or 1, old_title, old_text, old_hash, old_published, old_fetched, fetched))
+                conn.execute(
+                    "UPDATE articles SET title=?, author=?, published=COALESCE(?, published), published_from=?,"
+                    " updated=?, dateline=?, description=?, image=?, text=?, content_hash=?, pages=?, fetched_url=?,"
+                    " fetched_at=?, changed_at=?, version=? WHERE id=?",
+                    (article.title, article.author, to_utc_iso(article.published), article.published_from,
+                     to_utc_iso(article.updated), article.dateline, article.description, article.image,
+                     article.text, article.content_hash, json.dumps(list(article.pages)), fetched_url, fetched,
+                     fetched, (version or 1) + 1, article_id))
+                return "updated", article_id
+            twin = conn.execute("SELECT id, published FROM articles WHERE content_hash=? ORDER BY id LIMIT 1",
+                                (article.content_hash,)).fetchone()
+            if twin is not None:
+                twin_id, twin_published = twin
+                published = to_utc_iso(article.published)
+                if published and twin_published and published < twin_published:
+                    # This copy came out first: it becomes the article, the stored one its duplicate.
+                    conn.execute("UPDATE urls SET kind='duplicate' WHERE article_id=?", (twin_id,))
+                    conn.execute(
+                        "UPDATE articles SET url=?, source=?, title=?, author=?, published=?, published_from=?,"
+                        " updated=?, dateline=?, description=?, image=?, language=?, sitename=?, categories=?,"
+                        " tags=?, text=?, pages=?, fetched_url=?, fetched_at=? WHERE id=?",
+                        (*self._columns(article, source, fetched_url)[:15], json.dumps(list(article.pages)),
+                         fetched_url, fetched, twin_id))
+                    conn.execute("DELETE FROM urls WHERE url IN (?, ?)", (article.url, fetched_url))
+                    self._add_urls(conn, twin_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
+                else:
+                    self._add_urls(conn, twin_id, source, [(article.url, "duplicate"), (fetched_url, "duplicate")])
+                return "duplicate", int(twin_id)
+            cursor = conn.execute(
+                "INSERT INTO articles (url, source, title, author, published, published_from, updated, dateline,"
+                " description, image, language, sitename, categories, tags, text, content_hash, pages, fetched_url,"
+                " first_seen, fetched_at, changed_at, version)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                (*self._columns(article, source, fetched_url), json.dumps(list(article.pages)), fetched_url,
+                 fetched, fetched, fetched))
+            article_id = int(cursor.lastrowid or 0)
+            self._add_urls(conn, article_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
+            return "new", article_id
+
+    @staticmethod
+    def _columns(article: Article, source: str, fetched_url: str) -> tuple[Any, ...]:
+        """url … text, content_hash in the column order of ``articles``."""
+        return (article.url, source, article.title, article.author, to_utc_iso(article.published),
+                article.published_from, to_utc_iso(article.updated), article.dateline, article.description,
+                article.image, article.language, article.sitename, json.dumps(list(article.categories)),
+                json.dumps(list(article.tags)), article.text, article.content_hash)
+
+    @staticmethod
+    def _add_urls(conn: sqlite3.Connection, article_id: int, source: str, urls: list[tuple[str, str]]) -> None:
+        now = _now()
+        for url, kind in urls:
+            conn.execute("INSERT OR IGNORE INTO urls (url, article_id, source, kind, first_seen) VALUES (?, ?, ?, ?, ?)",
+                         (url, article_id, source, kind, now))
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _local(self, value: str | None) -> str | None:
+        return datetime.fromisoformat(value).astimezone(self.zone).isoformat() if value else None
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        """Every field of one stored article, times in the display zone (the ``monitor show`` contract)."""
+        row = self.db.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        columns = [d[0] for d in self.db.execute("SELECT * FROM articles LIMIT 0").description]
+        data = dict(zip(columns, row, strict=True))
+        duplicates = [dict(url=u, source=s) for u, s in self.db.execute(
+            "SELECT url, source FROM urls WHERE article_id=? AND kind='duplicate' AND url != ? ORDER BY first_seen",
+            (article_id, data["url"]))]
+        aliases = [u for (u,) in self.db.execute(
+            "SELECT url FROM urls WHERE article_id=? AND kind!='duplicate' AND url != ?", (article_id, data["url"]))]
+        versions = [dict(version=v, title=t, text=x, published=self._local(p), fetched_at=f, replaced_at=r)
+                    for v, t, x, p, f, r in self.db.execute(
+                        "SELECT version, title, text, published, fetched_at, replaced_at FROM article_versions"
+                        " WHERE article_id=? ORDER BY version", (article_id,))]
+        return {
+            "id": data["id"],
+            "url": data["fetched_url"] or data["url"],
+            "canonical_url": data["url"],
+            "source": data["source"],
+            "title": data["title"],
+            "author": data["author"],
+            "published": self._local(data["published"]),
+            "published_from": data["published_from"],
+            "updated": self._local(data["updated"]),
+            "dateline": data["dateline"],
+            "description": data["description"],
+            "image": data["image"],
+            "language": data["language"],
+            "sitename": data["sitename"],
+            "categories": json.loads(data["categories"] or "[]"),
+            "page_tags": json.loads(data["tags"] or "[]"),
+            "text": data["text"],
+            "tags": [],
+            "scores": {},
+            "why": {},
+            "duplicates": duplicates,
+            "aliases": aliases,
+            "versions": versions,
+            "version": data["version"],
+            "first_seen": self._local(data["first_seen"]),
+            "fetched_at": self._local(data["fetched_at"]),
+            "content_hash": data["content_hash"],
+        }
+
+    def search(self, query: str | None = None, *, sources: list[str] | None = None, since: datetime | None = None,
+               until: datetime | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Articles matching a full-text query (every word, best first) or the newest ones, with filters."""
+        where: list[str] = []
+        params: list[Any] = []
+        if sources:
+            where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
+            params.extend(sources)
+        if since:
+            where.append("a.published >= ?")
+            params.append(to_utc_iso(since))
+        if until:
+            where.append("a.published < ?")
+            params.append(to_utc_iso(until))
+        filters = (" AND " + " AND ".join(where)) if where else ""
+        if query and query.strip():
+            sql = ("SELECT a.id, a.url, a.title, a.source, a.published, snippet(articles_fts, 1, '[', ']', '…', 24)"
+                   " AS snippet FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+                   f" WHERE articles_fts MATCH ?{filters} ORDER BY rank LIMIT ?")
+            rows = self.db.execute(sql, [self.db.quote_fts(query), *params, limit]).fetchall()
+        else:
+            sql = (f"SELECT a.id, a.url, a.title, a.source, a.published, substr(a.text, 1, 200) AS snippet"
+                   f" FROM articles a WHERE 1=1{filters} ORDER BY a.published DESC, a.id DESC LIMIT ?")
+            rows = self.db.execute(sql, [*params, limit]).fetchall()
+        return [dict(id=r[0], url=r[1], title=r[2], source=r[3], published=self._local(r[4]), tags=[], snippet=r[5])
+                for r in rows]
+
+    def count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0])
