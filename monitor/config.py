@@ -155,6 +155,8 @@ def _where(loc: tuple[Any, ...], data: Any) -> str:
     """``sources[3] (suara-baru): delay`` from a pydantic error location."""
     parts: list[str] = []
     node = data
+    # union members add their type to the location ("interval.float"): not a field name
+    loc = tuple(k for k in loc if not (isinstance(k, str) and re.fullmatch(r"float|int|str|bool|list\[.*\]", k)))
     for i, key in enumerate(loc):
         if isinstance(key, int):
             label = f"[{key}]"
@@ -175,7 +177,7 @@ def _where(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     got = error.get("input")
@@ -222,7 +224,9 @@ def parse_config(text: str, name: str = "feeds.yaml") -> Config:
     except ValidationError as e:
         errors = e.errors()
         first = errors[0]
-        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        places = {_where(error["loc"], data) for error in errors}  # a union reports one field twice
+        extra = len(places) - 1
+        more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
         raise ConfigError(f"{name}: {_where(first['loc'], data)}: {_message(first)}{more}") from None
 
     defaults = parsed.defaults

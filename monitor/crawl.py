@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .discover import discover_links
 from .errors import ExtractError, FetchError
@@ -59,7 +59,7 @@ class _Run:
         self.report = report
         self.limit = limit
         self.on_event = on_event
-        self.known = store.known_urls("")
+        self.known = store.known_urls()
         self.pending = 0
         self.last_commit = time.monotonic()
 
@@ -81,14 +81,13 @@ class _Run:
             return False
         if link.url not in self.known:
             return True
-        fetched_at = self.known[link.url]
-        changed = link.modified or None
-        return bool(fetched_at and changed and changed > datetime.fromisoformat(fetched_at))
+        seen = self.known[link.url]  # the modification time listed when we fetched it
+        return bool(seen and link.modified and link.modified > datetime.fromisoformat(seen))
 
     async def crawl_source(self, source: Source) -> SourceReport:
         report = self.report.sources[source.name]
         self.on_event(Event("source-start", source.name))
-        for url in (source.homepage, *source.feeds, *source.sitemaps, *(l.url for l in source.listings)):
+        for url in (source.homepage, *source.feeds, *source.sitemaps, *(listing.url for listing in source.listings)):
             self.fetcher.configure_host(url, delay=source.delay, concurrency=source.concurrency)
         found = await discover_links(source, self.fetcher, max_bytes=self.config.settings.max_bytes)
         report.errors.extend(found.errors)
@@ -133,9 +132,9 @@ class _Run:
             return "failed"
         if page.content_type not in HTML_TYPES:
             report.failed += 1
-            reason = f"not an HTML page ({page.content_type})"
-            report.errors.append(f"article {link.url}: {reason}")
-            self.store.record_reject(link.url, source.name, reason, permanent=True)
+            problem = f"not an HTML page ({page.content_type})"
+            report.errors.append(f"article {link.url}: {problem}")
+            self.store.record_reject(link.url, source.name, problem, permanent=True)
             self.maybe_commit()
             return "failed"
         extraction, reason = await self.extract(page, source)
@@ -147,8 +146,9 @@ class _Run:
         article = await self.whole_article(extraction, source)
         if not is_article_url(article.url, source) and article.url != canonicalize(page.final_url):
             article = type(article)(**{**article.__dict__, "url": canonicalize(page.final_url)})
-        outcome, _ = self.store.save_article(article, source.name, fetched_url=link.url, fetched_at=page.fetched_at)
-        self.known[link.url] = self.known[article.url] = page.fetched_at.isoformat()
+        outcome, _ = self.store.save_article(article, source.name, fetched_url=link.url, fetched_at=page.fetched_at,
+                                             listed_modified=link.modified)
+        self.known[link.url] = self.known[article.url] = link.modified.isoformat() if link.modified else None
         setattr(report, outcome, getattr(report, outcome) + 1)
         self.maybe_commit()
         return outcome
@@ -181,7 +181,7 @@ async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (),
     sources = [s for s in config.sources if (s.name in only if only else s.enabled)]
     store.sync_sources(config.sources)
     run_id = store.start_run(config.path)
-    report = CrawlReport(run_id=run_id, started=datetime.now(timezone.utc))
+    report = CrawlReport(run_id=run_id, started=datetime.now(UTC))
     report.sources = {s.name: SourceReport(s.name) for s in sources}
     count = default_workers() if workers is None else workers
     executor: Executor | None = None
@@ -202,7 +202,7 @@ async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (),
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
-        report.finished = datetime.now(timezone.utc)
+        report.finished = datetime.now(UTC)
         counts = {name: {k: v for k, v in r.__dict__.items()} for name, r in report.sources.items()}
         store.finish_run(run_id, counts, status)
     return report

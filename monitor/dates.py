@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 MONTHS = {
@@ -26,10 +26,12 @@ MONTHS = {
     "desember": 12, "des": 12, "dec": 12, "december": 12,
 }
 ZONES = {"wib": 7, "wita": 8, "wit": 9, "utc": 0, "gmt": 0}
-WEEKDAYS = r"(?:senin|selasa|rabu|kamis|jum'?at|jumat|sabtu|minggu|ahad|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+WEEKDAYS = (r"(?:senin|selasa|rabu|kamis|jum'?at|jumat|sabtu|minggu|ahad|"
+            r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_TIME = r"(?:(?:pukul|jam|pk\.?)\s*)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?\s*(?P<zone>wib|wita|wit|utc|gmt)?\b"
+_TIME = (r"(?:(?:pukul|jam|pk\.?)\s*)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?"
+         r"\s*(?P<zone>wib|wita|wit|utc|gmt)?\b")
 # "25 November 2024", "Senin, 25 Nov 2024 | 14:30 WIB"
 _DAY_MONTH_YEAR = re.compile(
     rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\.?\s+(?P<year>\d{{4}})\b(?:[\s,|/\-–—]*(?:{_TIME}))?",
@@ -54,6 +56,7 @@ _ISO = re.compile(
 _RELATIVE = re.compile(
     r"\b(?P<n>\d+|se)\s*(?P<unit>detik|menit|jam|hari|minggu|bulan|tahun)\s+(?:yang\s+)?lalu\b", re.IGNORECASE
 )
+_LABEL_TAIL = re.compile(rf"(?:\s*(?:pada|tanggal|on)?\s*{WEEKDAYS}?\s*,?\s*)$", re.IGNORECASE)
 _UPDATED = re.compile(r"(diperbarui|diupdate|update[d]?|pembaruan|terakhir diubah|modified)\s*:?\s*$", re.IGNORECASE)
 
 
@@ -69,7 +72,7 @@ def _offset(label: str | None) -> tzinfo | None:
     if label in ZONES:
         return timezone(timedelta(hours=ZONES[label]))
     if label == "z":
-        return timezone.utc
+        return UTC
     sign = -1 if label[0] == "-" else 1
     digits = label[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
@@ -132,7 +135,8 @@ def find_dates(text: str, default_tz: tzinfo | str | None = None, *, now: dateti
         for m in pattern.finditer(text):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            before = text[max(0, m.start() - 40):m.start()].rsplit("\n", 1)[-1]
+            before = text[max(0, m.start() - 60):m.start()].rsplit("\n", 1)[-1]
+            before = _LABEL_TAIL.sub("", before)
             if skip_updated and _UPDATED.search(before.rstrip(" ,:|(\t")):
                 taken.append(m.span())
                 continue
@@ -166,4 +170,4 @@ def date_from_url(url: str, default_tz: tzinfo | str | None = None) -> datetime 
 
 def to_utc_iso(value: datetime | None) -> str | None:
     """The UTC ISO 8601 form used in the store."""
-    return value.astimezone(timezone.utc).isoformat() if value else None
+    return value.astimezone(UTC).isoformat() if value else None

@@ -12,7 +12,7 @@ import calendar
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
@@ -48,7 +48,7 @@ def _struct_time(value: object) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)  # type: ignore[arg-type]
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         return None
 
@@ -58,17 +58,17 @@ def parse_feed(page: Page, source: Source) -> list[Link]:
     if _looks_html(page) and b"<rss" not in page.content[:2048] and b"<feed" not in page.content[:2048]:
         raise DiscoverError(page.url, "feed URL returned an HTML page, not RSS/Atom")
     parsed = feedparser.parse(page.content, response_headers={"content-location": page.final_url})
-    if not parsed.entries:
+    if not any(entry.get("link") or entry.get("links") for entry in parsed.entries):
         if parsed.bozo:
-            problem = str(parsed.get("bozo_exception", "")).splitlines()[0][:200]
+            problem = (str(parsed.get("bozo_exception", "")).splitlines() or ["unknown error"])[0][:200]
             raise DiscoverError(page.url, f"malformed feed ({problem})")
-        if not parsed.feed:
+        if not parsed.feed and not parsed.entries:
             raise DiscoverError(page.url, "not an RSS/Atom feed")
         return []
     tz = zone(source.timezone)
     links = []
     for entry in parsed.entries:
-        href = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
+        href = entry.get("link") or next((x.get("href") for x in entry.get("links", []) if x.get("href")), None)
         if not href:
             continue
         published = parse_date(entry.get("published"), tz) or _struct_time(entry.get("published_parsed"))
@@ -132,7 +132,8 @@ def parse_sitemap(page: Page, source: Source, limit: int) -> tuple[list[Link], l
     return links, children
 
 
-def parse_listing(page: Page, selector: str, next_selector: str | None, source: Source) -> tuple[list[Link], str | None]:
+def parse_listing(page: Page, selector: str, next_selector: str | None,
+                  source: Source) -> tuple[list[Link], str | None]:
     """Article links matched by ``selector`` on a listing page, and the next page's URL."""
     if not _looks_html(page):
         raise DiscoverError(page.url, f"listing page is not HTML ({page.content_type or 'no content type'})")
@@ -185,17 +186,17 @@ async def discover_links(source: Source, fetcher: Fetcher, *, max_bytes: int) ->
         await _walk_sitemap(url, source, fetch, found, max_bytes, depth=0)
 
     for listing in source.listings:
-        url: str | None = listing.url
+        page_url: str | None = listing.url
         seen: set[str] = set()
         for _ in range(listing.max_pages):
-            if url is None or url in seen:
+            if page_url is None or page_url in seen:
                 break
-            seen.add(url)
-            page = await fetch(url, "listing", False)
+            seen.add(page_url)
+            page = await fetch(page_url, "listing", False)
             if page is None:
                 break
             try:
-                links, url = parse_listing(page, listing.selector, listing.next, source)
+                links, page_url = parse_listing(page, listing.selector, listing.next, source)
             except DiscoverError as e:
                 found.errors.append(f"listing {e}")
                 break
@@ -218,7 +219,7 @@ async def _walk_sitemap(url: str, source: Source, fetch, found: Discovery, max_b
     if depth >= MAX_SITEMAP_DEPTH:
         return
     # Sitemap indexes of big sites list years of monthly sitemaps: read the newest first.
-    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    oldest = datetime.min.replace(tzinfo=UTC)
     children.sort(key=lambda child: child[1] or oldest, reverse=True)
     for child, _ in children[:MAX_CHILD_SITEMAPS]:
         await _walk_sitemap(child, source, fetch, found, max_bytes, depth + 1)

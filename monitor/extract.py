@@ -97,6 +97,9 @@ def _dateline_parts(first: str) -> tuple[str | None, int]:
     prefix_clean = re.sub(r"\((?:antara|antara news)\)", ",ANTARA", prefix, flags=re.IGNORECASE)
     parts = [p.strip() for p in prefix_clean.split(",") if p.strip()]
     has_brand = any(_BRAND.search(p) or p.upper() == "ANTARA" for p in parts)
+    if not all(_BRAND.search(p) or p.upper() == "ANTARA" or all(w[:1].isupper() for w in p.split() if w[:1].isalpha())
+               for p in parts):
+        return None, 0  # a lower-case phrase before the dash: prose, not a dateline
     city = None
     for part in parts:
         if part.upper() == "ANTARA":
@@ -194,6 +197,8 @@ def _visible_header_text(tree: lxml.html.HtmlElement) -> str:
             continue
         if not started or not isinstance(node.tag, str) or node.tag in ("script", "style", "noscript"):
             continue
+        if node.tag == "p" and len(node.text_content()) > 150:
+            break  # the body has begun: its dates are event dates
         for piece in (node.text, node.tail):
             if piece and piece.strip():
                 chunks.append(piece.strip())
@@ -299,12 +304,12 @@ def extract_article(html: str | bytes, url: str, *, timezone: str = "Asia/Jakart
     # trafilatura changes the tree it is given: everything read from `tree` is read above.
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False, fast=fast,
                                       date_extraction_params={"extensive_search": False, "original_date": True})
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         raise ExtractError(url, "no main text")
     title = _clean_title(str((ld or {}).get("headline") or meta.get("og:title") or doc.title or page_title),
                          doc.sitename or meta.get("og:site_name"))
     description = doc.description or meta.get("description") or meta.get("og:description") or None
-    text = clean_text(doc.text, title=title, description=description)
+    text = clean_text(doc.text or "", title=title, description=description)
     if len(text) < MIN_TEXT:
         if _LOGIN.search(text) or _LOGIN.search(page_title):
             raise ExtractError(url, "login or paywall page")
@@ -323,7 +328,8 @@ def extract_article(html: str | bytes, url: str, *, timezone: str = "Asia/Jakart
         url=canonical or canonicalize(url),
         title=title,
         text=text,
-        author=_clean_author(_ld_author(ld) if ld else None) or _clean_author(doc.author) or _clean_author(meta.get("author")),
+        author=(_clean_author(_ld_author(ld) if ld else None) or _clean_author(doc.author)
+                or _clean_author(meta.get("author"))),
         published=published,
         published_from=published_from,
         updated=updated if updated and (not published or updated > published) else None,

@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -104,7 +104,7 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
@@ -228,7 +228,7 @@ class Fetcher:
     async def _load_robots(self, key: str, source: str | None) -> Protego | None:
         url = key + "/robots.txt"
         cached = self.cache.get_cached(url) if self.cache else None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if cached and cached.body is not None and (now - cached.fetched_at).total_seconds() < ROBOTS_TTL:
             return Protego.parse(cached.body.decode("utf-8", "replace"))
         try:
@@ -239,7 +239,8 @@ class Fetcher:
             raise FetchError(url, f"robots.txt unavailable: {e.reason}", status=e.status) from None
         body = cached.body if page.not_modified and cached and cached.body is not None else page.content
         if self.cache:
-            self.cache.put_cached(url, CacheEntry(page.headers.get("etag"), page.headers.get("last-modified"), body, now))
+            entry = CacheEntry(page.headers.get("etag"), page.headers.get("last-modified"), body, now)
+            self.cache.put_cached(url, entry)
         return Protego.parse(body.decode("utf-8", "replace"))
 
     async def fetch(self, url: str, *, source: str | None = None, kind: str = "article",
@@ -287,7 +288,7 @@ class Fetcher:
                     raise FetchError(url, error + (f" (Retry-After {wait:.0f}s)" if wait else ""), status=status)
                 await self.sleep(wait if wait is not None else self._backoff(attempt))
                 continue
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             if status == 304 and cached:
                 self._record(url, source, kind, status, 0, elapsed, None)
                 return Page(url, final_url, status, resp_headers, cached.body or b"", "utf-8", now, elapsed,
@@ -297,8 +298,9 @@ class Fetcher:
                 raise FetchError(url, f"HTTP {status}", status=status)
             self._record(url, source, kind, status, len(body), elapsed, None)
             if conditional and self.cache and kind != "robots":
+                # The body is kept so that a 304 can be read again (a crawl killed after this fetch resumes).
                 self.cache.put_cached(url, CacheEntry(resp_headers.get("etag"), resp_headers.get("last-modified"),
-                                                      None, now))
+                                                      body, now))
             encoding = detect_encoding(body, header_charset(resp_headers.get("content-type", "")))
             return Page(url, final_url, status, resp_headers, body, encoding, now, elapsed)
         raise AssertionError("unreachable")
@@ -330,7 +332,7 @@ class Fetcher:
                 elapsed: float, error: str | None) -> None:
         if self.log is not None:
             self.log(FetchRecord(url, source, kind, status, size, round(elapsed, 4), error,
-                                 datetime.now(timezone.utc)))
+                                 datetime.now(UTC)))
 
 
 def user_agent(contact: str | None = None) -> str:

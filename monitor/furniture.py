@@ -33,25 +33,31 @@ _CREDIT_LINE = re.compile(
 _PHOTO_CREDIT = re.compile(r"^\s*\(?[A-Z0-9.\-]{3,}\.(?:CO|COM|ID|NET|ASIA)(?:\.ID)?/[A-Za-z .'\-]{2,40}\)?\s*$")
 _PROMO_STRONG = re.compile(
     r"dapatkan update berita|bergabung (?:di|ke|dengan) (?:grup|group|channel|saluran) (?:telegram|whatsapp)|"
-    r"(?:simak|ikuti|cek|baca|follow|pantau)\b.{0,60}\b(?:google news|whatsapp channel|saluran whatsapp|"
+    r"^(?:simak|ikuti|cek|baca|follow|pantau|gabung)\b.{0,80}\b(?:google news|whatsapp channel|saluran whatsapp|"
     r"channel whatsapp|grup telegram|channel telegram)|gabung di idn times|baca berita tanpa iklan|"
     r"peringatan plagiarisme|dilarang mengambil dan/atau menayangkan",
     re.IGNORECASE,
 )
+# Short lines only: a promo or notice starts with its verb or keyword, prose does not.
 _PROMO = re.compile(
-    r"(?:google news|grup telegram|group telegram|channel telegram|saluran whatsapp|whatsapp channel|"
-    r"channel whatsapp|"
-    r"ikuti (?:kami|berita)|follow (?:us|kami)|download aplikasi|unduh aplikasi|"
-    r"copyright ©|© ?\d{4}|hak cipta|all rights reserved|dilarang mengambil|peringatan plagiarisme|"
-    r"scroll untuk melanjutkan|scroll to continue|artikel ini (?:telah )?(?:disadur|dilansir|tayang|terbit)|"
-    r"disadur dari|melansir dari .{0,60}jaringan|jaringan suara\.com|berita selengkapnya|"
-    r"klik (?:di )?sini|kunjungi laman|pengikut mengikuti)",
+    r"^(?:ikuti|simak|gabung|bergabung|follow|dapatkan|download|unduh|klik|cek|kunjungi|yuk|jangan lupa)\b.{0,120}"
+    r"\b(?:google news|telegram|whatsapp|aplikasi|instagram|youtube|tiktok|twitter|facebook|channel|saluran|"
+    r"sini|laman)|"
+    r"^(?:copyright|\(c\)|©|hak cipta)\b|all rights reserved|^dilarang mengambil|"
+    r"scroll untuk melanjutkan|scroll to continue|"
+    r"^(?:artikel|berita) ini (?:telah )?(?:disadur|dilansir|tayang|terbit)|"
+    r"^(?:disadur|dilansir) dari|^melansir dari .{0,60}jaringan|jaringan suara\.com|^berita selengkapnya|"
+    r"^klik (?:di )?sini|pengikut mengikuti",
     re.IGNORECASE,
 )
-_INITIALS = re.compile(r"^\s*[\[(](?:[\w.\- ]{2,30}/)?(?:[A-Za-z]{2,6}(?:\s*[/,]\s*[A-Za-z]{2,6})*)[\])]\s*$")
-_SHARE = re.compile(r"^\s*(?:bagikan|share)\s*[:：]?\s*(?:facebook|twitter|x|whatsapp|telegram|line|email|copy link|\s|,)+$",
-                    re.IGNORECASE)
-_PAGINATION = re.compile(r"^\s*(?:halaman\s*:?\s*)?\d{1,2}(?:\s+(?:[-–|]\s+)?\d{1,2})+\s*(?:selanjutnya|berikutnya|next)?\s*$|"
+_KONTRIBUTOR = re.compile(r"^(?:kontributor|laporan wartawan|wartawan)\s+[\w .]+,\s*[\w .'’]+$|"
+                          r"^-?\((?:[\w .]{2,40})/\s*[\w .]{2,40}\)-?[\w.]*$", re.IGNORECASE)
+_INITIALS = re.compile(r"^\s*[\[(](?:[\w.\- ]{2,30}/)?(?:[A-Za-z]{1,6}(?:\s*[/,]\s*[A-Za-z]{1,6})*)[\])]\s*$")
+_SHARE = re.compile(
+    r"^\s*(?:bagikan|share)\s*[:：]?\s*(?:facebook|twitter|x|whatsapp|telegram|line|email|copy link|\s|,)+$",
+    re.IGNORECASE)
+_PAGINATION = re.compile(r"^\s*(?:halaman\s*:?\s*)?\d{1,2}(?:\s+(?:[-–|]\s+)?\d{1,2})+"
+                         r"\s*(?:selanjutnya|berikutnya|next)?\s*$|"
                          r"^\s*(?:halaman|page)\s+\d+\s*(?:dari|of)\s*\d+\s*$|^\s*(?:selanjutnya|sebelumnya|"
                          r"halaman selanjutnya|tampilkan semua|lihat semua)\s*[>»]*\s*$", re.IGNORECASE)
 _SPOT = re.compile(r"(?:spot_img)+")
@@ -71,6 +77,7 @@ def is_furniture(line: str) -> bool:
         or _LINK_LINE.match(stripped)
         or _CREDIT_LINE.match(stripped)
         or _PHOTO_CREDIT.match(stripped)
+        or (len(stripped) < 80 and _KONTRIBUTOR.match(stripped))
         or _SHARE.match(stripped)
         or _PAGINATION.match(stripped)
         or (len(stripped) < 220 and _PROMO.search(stripped))

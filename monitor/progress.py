@@ -25,12 +25,12 @@ def progress_for(stream: TextIO) -> Iterator[Callable[[Event], None]]:
         return
 
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     progress = Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                         console=Console(file=stream), transient=False)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     counts: dict[str, dict[str, int]] = {}
 
     def show(event: Event) -> None:

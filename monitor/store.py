@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,43 +31,44 @@ SCHEMA_VERSION = 1
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _migrate_1(db: sqlite_utils.Database) -> None:
-    db["sources"].create({
+    db.table("sources").create({
         "name": str, "homepage": str, "region": str, "language": str, "config": str,
         "added": str, "last_crawl": str, "last_success": str, "last_error": str, "last_error_at": str,
         "failing_since": str, "failure_streak": int,
     }, pk="name")
-    db["articles"].create({
+    db.table("articles").create({
         "id": int, "url": str, "source": str, "title": str, "author": str, "published": str,
         "published_from": str, "updated": str, "dateline": str, "description": str, "image": str,
         "language": str, "sitename": str, "categories": str, "tags": str, "text": str, "content_hash": str,
         "pages": str, "fetched_url": str, "first_seen": str, "fetched_at": str, "changed_at": str, "version": int,
+        "listed_modified": str,
     }, pk="id", not_null={"url", "source", "title", "text", "content_hash"})
-    db["articles"].create_index(["url"], unique=True)
-    db["articles"].create_index(["content_hash"])
-    db["articles"].create_index(["source", "published"])
-    db["articles"].create_index(["published"])
-    db["urls"].create({"url": str, "article_id": int, "source": str, "kind": str, "first_seen": str}, pk="url",
+    db.table("articles").create_index(["url"], unique=True)
+    db.table("articles").create_index(["content_hash"])
+    db.table("articles").create_index(["source", "published"])
+    db.table("articles").create_index(["published"])
+    db.table("urls").create({"url": str, "article_id": int, "source": str, "kind": str, "first_seen": str}, pk="url",
                       foreign_keys=[("article_id", "articles", "id")])
-    db["urls"].create_index(["article_id"])
-    db["article_versions"].create({
+    db.table("urls").create_index(["article_id"])
+    db.table("article_versions").create({
         "id": int, "article_id": int, "version": int, "title": str, "text": str, "content_hash": str,
         "published": str, "fetched_at": str, "replaced_at": str,
     }, pk="id", foreign_keys=[("article_id", "articles", "id")])
-    db["article_versions"].create_index(["article_id"])
-    db["rejects"].create({"url": str, "source": str, "reason": str, "permanent": int, "attempts": int,
+    db.table("article_versions").create_index(["article_id"])
+    db.table("rejects").create({"url": str, "source": str, "reason": str, "permanent": int, "attempts": int,
                           "first_seen": str, "last_seen": str}, pk="url")
-    db["fetches"].create({"id": int, "run_id": int, "url": str, "source": str, "kind": str, "status": int,
+    db.table("fetches").create({"id": int, "run_id": int, "url": str, "source": str, "kind": str, "status": int,
                           "bytes": int, "elapsed": float, "error": str, "fetched_at": str}, pk="id")
-    db["fetches"].create_index(["run_id"])
-    db["crawl_runs"].create({"id": int, "started": str, "finished": str, "status": str, "config": str,
+    db.table("fetches").create_index(["run_id"])
+    db.table("crawl_runs").create({"id": int, "started": str, "finished": str, "status": str, "config": str,
                              "counts": str}, pk="id")
-    db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "body": bytes, "fetched_at": str},
+    db.table("http_cache").create({"url": str, "etag": str, "last_modified": str, "body": bytes, "fetched_at": str},
                             pk="url")
-    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
@@ -82,7 +83,7 @@ class Store:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level="")
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level="DEFERRED")
             self.db = sqlite_utils.Database(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -195,12 +196,13 @@ class Store:
                                                      entry.fetched_at.isoformat()))
 
     # -- articles --------------------------------------------------------------------------------
-    def known_urls(self, source: str) -> dict[str, str | None]:
-        """URLs already stored or rejected for good, with the time they were fetched (None for rejects)."""
+    def known_urls(self) -> dict[str, str | None]:
+        """URLs already stored or rejected for good, with the modification time their feed or sitemap gave
+        when they were fetched (None if it gave none, and for rejects)."""
         known: dict[str, str | None] = {}
-        for url, fetched_at in self.db.execute(
-                "SELECT u.url, a.fetched_at FROM urls u JOIN articles a ON a.id=u.article_id"):
-            known[url] = fetched_at
+        for url, modified in self.db.execute(
+                "SELECT u.url, a.listed_modified FROM urls u JOIN articles a ON a.id=u.article_id"):
+            known[url] = modified
         for (url,) in self.db.execute("SELECT url FROM rejects WHERE permanent=1 OR attempts>=3"):
             known.setdefault(url, None)
         return known
@@ -214,10 +216,13 @@ class Store:
                 " permanent=excluded.permanent, attempts=attempts+1, last_seen=excluded.last_seen",
                 (url, source, reason, int(permanent), now, now))
 
-    def save_article(self, article: Article, source: str, *, fetched_url: str, fetched_at: datetime) -> tuple[str, int]:
+    def save_article(self, article: Article, source: str, *, fetched_url: str, fetched_at: datetime,
+                     listed_modified: datetime | None = None) -> tuple[str, int]:
         """Store an extracted article; returns (outcome, article id), outcome one of
-        ``new``, ``updated`` (text changed; the old text becomes a version), ``unchanged``, ``duplicate``."""
-        fetched = fetched_at.astimezone(timezone.utc).isoformat()
+        ``new``, ``updated`` (text changed; the old text becomes a version), ``unchanged``, ``duplicate``.
+        ``listed_modified`` is the modification time the feed or sitemap gave, to notice later edits."""
+        fetched = fetched_at.astimezone(UTC).isoformat()
+        listed = to_utc_iso(listed_modified)
         with self._write() as conn:
             row = conn.execute("SELECT id, content_hash, title, text, published, fetched_at, version FROM articles"
                                " WHERE url=?", (article.url,)).fetchone()
@@ -229,10 +234,13 @@ class Store:
                                        " FROM articles WHERE id=?", (alias[0],)).fetchone()
             if row is not None:
                 article_id, old_hash, old_title, old_text, old_published, old_fetched, version = row
+                known = conn.execute("SELECT 1 FROM urls WHERE url=?", (fetched_url,)).fetchone() is not None
                 self._add_urls(conn, article_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
                 if old_hash == article.content_hash:
-                    conn.execute("UPDATE articles SET fetched_at=? WHERE id=?", (fetched, article_id))
-                    return "unchanged", article_id
+                    conn.execute("UPDATE articles SET fetched_at=?, listed_modified=COALESCE(?, listed_modified)"
+                                 " WHERE id=?", (fetched, listed, article_id))
+                    # A new URL for the same text (an AMP copy, a redirect) is a duplicate, not a re-fetch.
+                    return ("unchanged" if known else "duplicate"), article_id
                 conn.execute(
                     "INSERT INTO article_versions (article_id, version, title, text, content_hash, published,"
                     " fetched_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -240,11 +248,11 @@ class Store:
                 conn.execute(
                     "UPDATE articles SET title=?, author=?, published=COALESCE(?, published), published_from=?,"
                     " updated=?, dateline=?, description=?, image=?, text=?, content_hash=?, pages=?, fetched_url=?,"
-                    " fetched_at=?, changed_at=?, version=? WHERE id=?",
+                    " fetched_at=?, changed_at=?, version=?, listed_modified=COALESCE(?, listed_modified) WHERE id=?",
                     (article.title, article.author, to_utc_iso(article.published), article.published_from,
                      to_utc_iso(article.updated), article.dateline, article.description, article.image,
                      article.text, article.content_hash, json.dumps(list(article.pages)), fetched_url, fetched,
-                     fetched, (version or 1) + 1, article_id))
+                     fetched, (version or 1) + 1, listed, article_id))
                 return "updated", article_id
             twin = conn.execute("SELECT id, published FROM articles WHERE content_hash=? ORDER BY id LIMIT 1",
                                 (article.content_hash,)).fetchone()
@@ -268,10 +276,10 @@ class Store:
             cursor = conn.execute(
                 "INSERT INTO articles (url, source, title, author, published, published_from, updated, dateline,"
                 " description, image, language, sitename, categories, tags, text, content_hash, pages, fetched_url,"
-                " first_seen, fetched_at, changed_at, version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                " first_seen, fetched_at, changed_at, version, listed_modified)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 (*self._columns(article, source, fetched_url), json.dumps(list(article.pages)), fetched_url,
-                 fetched, fetched, fetched))
+                 fetched, fetched, fetched, listed))
             article_id = int(cursor.lastrowid or 0)
             self._add_urls(conn, article_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
             return "new", article_id
@@ -288,7 +296,8 @@ class Store:
     def _add_urls(conn: sqlite3.Connection, article_id: int, source: str, urls: list[tuple[str, str]]) -> None:
         now = _now()
         for url, kind in urls:
-            conn.execute("INSERT OR IGNORE INTO urls (url, article_id, source, kind, first_seen) VALUES (?, ?, ?, ?, ?)",
+            conn.execute("INSERT OR IGNORE INTO urls (url, article_id, source, kind, first_seen)"
+                         " VALUES (?, ?, ?, ?, ?)",
                          (url, article_id, source, kind, now))
 
     # -- reading ---------------------------------------------------------------------------------
