@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -203,7 +203,11 @@ class Store:
         for url, modified in self.db.execute(
                 "SELECT u.url, a.listed_modified FROM urls u JOIN articles a ON a.id=u.article_id"):
             known[url] = modified
-        for (url,) in self.db.execute("SELECT url FROM rejects WHERE permanent=1 OR attempts>=3"):
+        # A page that failed for a passing reason (timeout, 5xx) is tried again while the outlet lists it,
+        # up to five crawls spread over at least two days.
+        cutoff = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+        for (url,) in self.db.execute("SELECT url FROM rejects WHERE permanent=1 OR (attempts>=5 AND first_seen<?)",
+                                      (cutoff,)):
             known.setdefault(url, None)
         return known
 

@@ -209,3 +209,18 @@ sources: [{{name: s, homepage: "{server.base}/", listings: [{{url: "{server.base
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == n
         assert conn.execute("SELECT COUNT(DISTINCT url) FROM articles").fetchone()[0] == n
+
+
+def test_non_html_article_responses_are_recorded_as_errors(server: LocalServer, db_path: Path) -> None:
+    server.route("/list", html_reply('<html><body><a href="/dokumen/1">DPT</a></body></html>'))
+    server.route("/dokumen/1", Reply(200, b"%PDF-1.4 ...", {"Content-Type": "application/pdf"}))
+    config = parse_config(f"""
+defaults: {{delay: 0}}
+sources: [{{name: s, homepage: "{server.base}/", listings: [{{url: "{server.base}/list", selector: a}}]}}]
+""")
+    store = Store(db_path)
+    report = crawl(config, store, workers=0).sources["s"]
+    assert report.failed == 1 and "not an HTML page (application/pdf)" in report.errors[0]
+    reason = store.db.execute("SELECT reason FROM rejects WHERE url LIKE '%/dokumen/1'").fetchone()[0]
+    assert "application/pdf" in reason
+    store.close()
