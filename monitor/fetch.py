@@ -165,6 +165,7 @@ class Fetcher:
         self._host_config: dict[str, tuple[int, float]] = {}
         self._robots: dict[str, Protego | None] = {}
         self._robots_lock: dict[str, asyncio.Lock] = {}
+        self._robots_failed: dict[str, str] = {}
         self._global = asyncio.Semaphore(settings.concurrency)
         self.agent_token = settings.user_agent.split("/")[0].split()[0] or "berita-monitor"
 
@@ -219,8 +220,15 @@ class Fetcher:
         if key not in self._robots:
             lock = self._robots_lock.setdefault(key, asyncio.Lock())
             async with lock:
+                if key in self._robots_failed:
+                    raise FetchError(url, self._robots_failed[key])
                 if key not in self._robots:
-                    self._robots[key] = await self._load_robots(key, source)
+                    try:
+                        self._robots[key] = await self._load_robots(key, source)
+                    except FetchError as e:
+                        # An unreachable host fails every later request of this run at once, without retries.
+                        self._robots_failed[key] = f"robots.txt unavailable ({e.reason})"
+                        raise FetchError(url, self._robots_failed[key], status=e.status) from None
                     self._gates.pop(key, None)  # its crawl-delay may change the gate
         robots = self._robots[key]
         return True if robots is None else bool(robots.can_fetch(url, self.agent_token))
@@ -236,7 +244,7 @@ class Fetcher:
         except FetchError as e:
             if e.status is not None and 400 <= e.status < 500:
                 return None  # no robots.txt: everything is allowed
-            raise FetchError(url, f"robots.txt unavailable: {e.reason}", status=e.status) from None
+            raise
         body = cached.body if page.not_modified and cached and cached.body is not None else page.content
         if self.cache:
             entry = CacheEntry(page.headers.get("etag"), page.headers.get("last-modified"), body, now)
