@@ -96,14 +96,13 @@ def main() -> None:
         pages[key] = (gzip.open(path, "rt", encoding="utf8").read(), truth_raw[key].get("url", ""))
     truth = {k: v["articleBody"] for k, v in truth_raw.items() if k in pages}
     print(f"{len(pages)} pages")
-    figures = {
-        "trafilatura bare_extraction (with_metadata, no comments)": run(
-            "trafilatura bare_extraction (with_metadata, no comments)", plain(False), pages, truth),
-        "trafilatura bare_extraction fast=True": run("trafilatura bare_extraction fast=True", plain(True), pages, truth),
-        "monitor extract_article (fast=False)": run("monitor extract_article (fast=False)", ours(False), pages, truth),
-        "monitor extract_article (default, fast=True)": run("monitor extract_article (default, fast=True)", ours(True),
-                                                            pages, truth),
+    extractors = {
+        "trafilatura bare_extraction (with_metadata, no comments)": plain(False),
+        "trafilatura bare_extraction fast=True": plain(True),
+        "monitor extract_article (fast=False)": ours(False),
+        "monitor extract_article (default, fast=True)": ours(True),
     }
+    figures = {name: run(name, fn, pages, truth) for name, fn in extractors.items()}
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

@@ -218,9 +218,20 @@ async def _walk_sitemap(url: str, source: Source, fetch, found: Discovery, max_b
     found.links.extend(links)
     if depth >= MAX_SITEMAP_DEPTH:
         return
-    # Sitemap indexes of big sites list years of monthly sitemaps: read the newest first.
-    oldest = datetime.min.replace(tzinfo=UTC)
-    children.sort(key=lambda child: child[1] or oldest, reverse=True)
-    for child, _ in children[:MAX_CHILD_SITEMAPS]:
+    for child in newest_children(children):
         await _walk_sitemap(child, source, fetch, found, max_bytes, depth + 1)
+
+
+def newest_children(children: list[tuple[str, datetime | None]], limit: int = MAX_CHILD_SITEMAPS) -> list[str]:
+    """The child sitemaps worth reading: indexes of big sites list years of monthly sitemaps.
+    By <lastmod> when the index gives it; otherwise both ends of the list, since some sites list
+    the newest first and others (WordPress: post-sitemap.xml … post-sitemapN.xml) last."""
+    if len(children) <= limit:
+        return [url for url, _ in children]
+    if any(lastmod for _, lastmod in children):
+        oldest = datetime.min.replace(tzinfo=UTC)
+        ranked = sorted(children, key=lambda child: child[1] or oldest, reverse=True)
+        return [url for url, _ in ranked[:limit]]
+    half = limit // 2
+    return [url for url, _ in children[:half] + children[-(limit - half):]]
 

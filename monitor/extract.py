@@ -232,7 +232,7 @@ def _pagination(tree: lxml.html.HtmlElement, url: str) -> tuple[str | None, tupl
         if "page=all" in parts.query or parts.path.rstrip("/").endswith("/all") or _PAGE_ALL.search(label):
             all_url = target
             continue
-        number = re.search(r"(?:^|&)(?:page|halaman|hal|p)=(\d{1,2})(?:&|$)", parts.query)
+        number = re.search(r"(?:^|&)(?:page|halaman|hal)=(\d{1,2})(?:&|$)", parts.query)
         suffix = re.fullmatch(re.escape(base_path) + r"/(\d{1,2})", parts.path.rstrip("/"))
         n = int(number.group(1)) if number else int(suffix.group(1)) if suffix else None
         if n and n >= 2 and (label.isdigit() or re.search(r"selanjutnya|berikutnya|next|halaman", label, re.I)):
@@ -251,7 +251,7 @@ def _mostly_links(tree: lxml.html.HtmlElement, text: str) -> bool:
 
 
 def _not_article(html_text: str, tree: lxml.html.HtmlElement, url: str, title: str, is_article: bool) -> str | None:
-    head = html_text[:3000] if len(html_text) > 60000 else html_text
+    head = html_text[:6000]  # challenge and block pages are small; their markers come early
     if _CHALLENGE.search(title) or _CHALLENGE.search(head):
         return "anti-bot challenge page"
     if _BLOCKED.search(title) or _BLOCKED.search(head[:5000]):
@@ -298,9 +298,11 @@ def extract_article(html: str | bytes, url: str, *, timezone: str = "Asia/Jakart
         if node and site_of(urljoin(url, node)) == site_of(url):
             canonical = canonicalize(node, url)
             break
-    for node in _FURNITURE_NODES(tree):
-        if node.getparent() is not None:
-            node.drop_tree()
+    lowered = html.lower()
+    if "baca" in lowered or "terkait" in lowered:  # the XPath scan is costly: only where it can match
+        for node in _FURNITURE_NODES(tree):
+            if node.getparent() is not None:
+                node.drop_tree()
     # trafilatura changes the tree it is given: everything read from `tree` is read above.
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False, fast=fast,
                                       date_extraction_params={"extensive_search": False, "original_date": True})

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
-from . import __version__
 from .charset import detect_encoding, header_charset
 from .errors import FetchError
 from .models import Page, Settings
@@ -342,7 +341,3 @@ class Fetcher:
             self.log(FetchRecord(url, source, kind, status, size, round(elapsed, 4), error,
                                  datetime.now(UTC)))
 
-
-def user_agent(contact: str | None = None) -> str:
-    """The default User-Agent: the tool's name, version and a contact URL."""
-    return f"berita-monitor/{__version__} (+{contact or 'https://github.com/berita-monitor/berita-monitor'})"

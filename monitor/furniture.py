@@ -95,10 +95,11 @@ def _same(a: str, b: str) -> bool:
 
 def clean_text(text: str, *, title: str | None = None, description: str | None = None) -> str:
     """Text without furniture lines; a furniture header also takes the short link list under it.
-    Leading lines that repeat the headline or the standfirst are dropped too."""
+    Leading lines that repeat the headline, or a bulleted standfirst ("• …"), are dropped too."""
     lines = [_SPOT.sub("", line).rstrip() for line in text.splitlines()]
-    while lines and (not lines[0].strip() or any(x and _same(lines[0].lstrip("•·*- "), x)
-                                                  for x in (title, description))):
+    while lines and (not lines[0].strip() or (title and _same(lines[0], title))
+                     or (description and lines[0].lstrip().startswith(("•", "·"))
+                         and _same(lines[0].lstrip("•· "), description))):
         lines.pop(0)
     kept: list[str] = []
     in_block = False

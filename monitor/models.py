@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from . import __version__
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -40,7 +42,7 @@ class Source:
 class Settings:
     """Global settings: how the crawler presents itself and its limits."""
 
-    user_agent: str = "berita-monitor/0.1 (+https://github.com/berita-monitor/berita-monitor)"
+    user_agent: str = f"berita-monitor/{__version__} (+https://github.com/berita-monitor/berita-monitor)"
     timezone: str = "Asia/Makassar"
     concurrency: int = 16
     timeout: float = 20.0

@@ -224,3 +224,17 @@ sources: [{{name: s, homepage: "{server.base}/", listings: [{{url: "{server.base
     reason = store.db.execute("SELECT reason FROM rejects WHERE url LIKE '%/dokumen/1'").fetchone()[0]
     assert "application/pdf" in reason
     store.close()
+
+
+def test_big_sitemap_indexes_are_read_newest_first() -> None:
+    from datetime import datetime
+
+    from monitor.discover import newest_children
+
+    dated = [(f"https://x.id/sitemap-{m:02d}.xml", datetime(2024, m, 1, tzinfo=UTC)) for m in range(1, 13)]
+    assert newest_children(dated, limit=3) == ["https://x.id/sitemap-12.xml", "https://x.id/sitemap-11.xml",
+                                               "https://x.id/sitemap-10.xml"]
+    undated = [(f"https://x.id/post-sitemap{n}.xml", None) for n in range(1, 30)]
+    picked = newest_children(undated, limit=4)
+    assert picked[:2] == ["https://x.id/post-sitemap1.xml", "https://x.id/post-sitemap2.xml"]
+    assert picked[2:] == ["https://x.id/post-sitemap28.xml", "https://x.id/post-sitemap29.xml"]

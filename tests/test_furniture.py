@@ -105,8 +105,13 @@ def test_trailing_reporter_initials_are_removed(initials: str) -> None:
 def test_leading_title_and_standfirst_are_removed() -> None:
     title = "KPU Samarinda: Logistik Pilkada Mulai Didistribusikan!"
     standfirst = "Logistik dikirim ke 10 kecamatan dengan pengawalan polisi."
-    text = "\n".join(["KPU Samarinda Logistik Pilkada Mulai Didistribusikan", standfirst, body()])
+    text = "\n".join(["KPU Samarinda Logistik Pilkada Mulai Didistribusikan", "• " + standfirst, body()])
     assert paragraphs(clean_text(text, title=title, description=standfirst)) == [LEAD, SECOND, LAST]
+
+
+def test_an_unbulleted_lead_that_repeats_the_description_is_kept() -> None:
+    # Outlets often reuse the first paragraph as meta description: it is still article text.
+    assert paragraphs(clean_text(body(), description=LEAD)) == [LEAD, SECOND, LAST]
 
 
 def test_title_is_only_dropped_at_the_start() -> None:
