@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .config import load_config
-from .errors import ConfigError, MonitorError
+from .errors import ClassifierError, ConfigError, MonitorError
 from .models import Config, CrawlReport
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,15 +82,23 @@ def cli() -> None:
     """
 
 
+classifiers_option = click.option(
+    "--classifiers", "classifiers_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+    envvar="MONITOR_CLASSIFIERS", help="Topics and training data (default: the ones shipped with the monitor).")
+
+
 @cli.command()
 @config_option
 @db_option
 @click.option("--source", "only", multiple=True, help="Crawl only this source (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N new articles per source.")
 @click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (default: one per core; 0 = none).")
+@click.option("--tag/--no-tag", default=True, show_default=True, help="Tag new articles with the topic classifier.")
+@classifiers_option
 @handle_errors
-def crawl(config_path: str, db_path: str, only: tuple[str, ...], limit: int | None, workers: int | None) -> None:
-    """Crawl the sources once and store new articles.
+def crawl(config_path: str, db_path: str, only: tuple[str, ...], limit: int | None, workers: int | None,
+          tag: bool, classifiers_dir: Path | None) -> None:
+    """Crawl the sources once, store new articles and tag them (training the model first if there is none).
 
     Exit code 0 if any source worked, 1 if all failed, 2 on a bad configuration.
 
@@ -100,24 +108,37 @@ def crawl(config_path: str, db_path: str, only: tuple[str, ...], limit: int | No
     unknown = [name for name in only if name not in {s.name for s in config.sources}]
     if unknown:
         raise ConfigError(f"{config_path}: no source named {', '.join(map(repr, unknown))}")
-    report = _run_crawl(config, db_path, only, limit, workers)
+    report = _run_crawl(config, db_path, only, limit, workers, tag=tag, classifiers_dir=classifiers_dir)
     sys.exit(0 if report.any_ok else 1)
 
 
-def _run_crawl(config: Config, db_path: str, only: tuple[str, ...] = (), limit: int | None = None,
-               workers: int | None = None) -> CrawlReport:
+def _run_crawl(config: Config, db_path: str | Path, only: tuple[str, ...] = (), limit: int | None = None,
+               workers: int | None = None, *, tag: bool = True, classifiers_dir: Path | None = None) -> CrawlReport:
     from .crawl import crawl as run
     from .progress import progress_for
     from .store import Store
+    from .tagger import ensure_model, tag_stored
 
     store = Store(db_path, display_zone=config.settings.timezone)
     try:
+        classifier = model = None
+        if tag:
+            try:
+                classifier, model = ensure_model(classifiers_dir, store, on_train=_training_notice)
+            except ClassifierError as e:
+                click.echo(f"warning: storing articles without tags: {e}", err=True)
         with progress_for(sys.stderr) as on_event:
-            report = run(config, store, only=only, limit=limit, workers=workers, on_event=on_event)
+            report = run(config, store, only=only, limit=limit, workers=workers, on_event=on_event, model=model)
+        if classifier is not None:
+            tag_stored(store, classifier, untagged_only=True)  # articles stored before a model existed
     finally:
         store.close()
     _print_report(report)
     return report
+
+
+def _training_notice(examples: int) -> None:
+    click.echo(f"training the topic classifier on {examples} examples (once per change of the data)…", err=True)
 
 
 def _print_report(report: CrawlReport) -> None:
@@ -206,6 +227,8 @@ def show(article_id: int, db_path: str, config_path: str, fmt: str) -> None:
     click.echo(f"{article['source']} · {article['published'] or 'no date'} · {article['author'] or 'no author'}"
                f"{' · ' + article['dateline'] if article['dateline'] else ''}")
     click.echo(article["url"])
+    for topic in article["tags"]:
+        click.echo(f"tag {topic} ({article['scores'].get(topic, 0):.2f}): {', '.join(article['why'].get(topic, []))}")
     click.echo("")
     click.echo(article["text"])
     for dup in article["duplicates"]:
@@ -226,14 +249,15 @@ def _open_existing(db_path: str, config_path: str | None):  # type: ignore[no-un
 @click.argument("query", required=False)
 @db_option
 @config_option
+@click.option("--tag", "tags", multiple=True, help="Only articles with this topic tag (repeatable: all of them).")
 @click.option("--source", "sources_", multiple=True, help="Only this source (repeatable).")
 @click.option("--since", help="From this day (YYYY-MM-DD, display zone) or time (ISO 8601).")
 @click.option("--until", help="Up to and including this day, or before this time.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @handle_errors
-def search(query: str | None, db_path: str, config_path: str, sources_: tuple[str, ...], since: str | None,
-           until: str | None, limit: int, fmt: str) -> None:
+def search(query: str | None, db_path: str, config_path: str, tags: tuple[str, ...], sources_: tuple[str, ...],
+           since: str | None, until: str | None, limit: int, fmt: str) -> None:
     """Search stored articles (all words must match; best first). Without QUERY: the newest articles.
 
     Example: monitor search "surat suara" --since 2024-11-01 --format json
@@ -241,7 +265,7 @@ def search(query: str | None, db_path: str, config_path: str, sources_: tuple[st
     store = _open_existing(db_path, config_path)
     zone = str(store.zone)
     rows = store.search(query, sources=list(sources_), since=_day(since, zone), until=_day(until, zone, end=True),
-                        limit=limit)
+                        tags=list(tags), limit=limit)
     store.close()
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -257,10 +281,11 @@ def search(query: str | None, db_path: str, config_path: str, sources_: tuple[st
         from rich.table import Table
 
         table = Table(show_lines=True)
-        for column in ("id", "published", "source", "title / snippet"):
+        for column in ("id", "published", "source", "tags", "title / snippet"):
             table.add_column(column)
         for row in rows:
             table.add_row(str(row["id"]), (row["published"] or "")[:16].replace("T", " "), row["source"],
+                          _escape(", ".join(row["tags"])),
                           f"[bold]{_escape(row['title'])}[/bold]\n{_escape(row['snippet'] or '')}")
         Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140).print(table)
         if not rows:
@@ -323,6 +348,178 @@ def extract(target: str, base_url: str | None, tz: str, as_json: bool) -> None:
         click.echo(f"{key}: {data[key]}")
     click.echo("")
     click.echo(article.text)
+
+
+@cli.command()
+@classifiers_option
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, exists=True),
+              help="Also learn from the corrections recorded in this database (monitor label).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the model here.")
+@click.option("--force", is_flag=True, help="Train even if a model for this data exists.")
+@handle_errors
+def train(classifiers_dir: Path | None, db_path: str | None, output: Path | None, force: bool) -> None:
+    """Train the topic classifier from classifiers/ (and corrections) and save it safely (skops).
+
+    Example: monitor train --db monitor.db
+    """
+    from .tagger import ensure_model
+
+    store = _open_existing(db_path, None) if db_path else None
+    try:
+        classifier, path = ensure_model(classifiers_dir, store, force=force, output=output,
+                                        on_train=_training_notice)
+    finally:
+        if store is not None:
+            store.close()
+    meta = classifier.meta
+    click.echo(f"model {classifier.version}: {meta.get('examples')} examples, topics "
+               f"{', '.join(classifier.topics)}; thresholds "
+               + ", ".join(f"{t} {v:.3f}" for t, v in classifier.thresholds.items()))
+    click.echo(f"saved to {path}")
+
+
+@cli.command("classify")
+@click.argument("source_file", required=False, type=click.File("r", encoding="utf-8"), default="-")
+@classifiers_option
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Use this saved model instead of the one for the classifiers directory.")
+@handle_errors
+def classify_command(source_file: Any, classifiers_dir: Path | None, model_path: Path | None) -> None:
+    """Tag JSON lines (title, text; other keys pass through) from FILE or stdin: adds tags, scores and why.
+
+    Example: monitor classify articles.jsonl > tagged.jsonl
+    """
+    from . import classify
+    from .tagger import ensure_model
+
+    classifier = classify.load(model_path) if model_path else ensure_model(
+        classifiers_dir, on_train=_training_notice)[0]
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        for item, tagging in zip(batch, classifier.predict([(i["title"], i["text"]) for i in batch]), strict=True):
+            click.echo(json.dumps({**item, "tags": list(tagging.tags), "scores": tagging.scores,
+                                   "why": tagging.why}, ensure_ascii=False))
+        batch.clear()
+
+    name = getattr(source_file, "name", "-")
+    for number, line in enumerate(source_file, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise MonitorError(f"{name}:{number}: invalid JSON: {e.msg}") from None
+        if not isinstance(item, dict) or not isinstance(item.get("title", ""), str) \
+                or not isinstance(item.get("text", ""), str) or not (item.get("title") or item.get("text")):
+            raise MonitorError(f"{name}:{number}: needs an object with a 'title' and/or 'text' string")
+        item.setdefault("title", "")
+        item.setdefault("text", "")
+        batch.append(item)
+        if len(batch) >= 256:
+            flush()
+    flush()
+
+
+@cli.command()
+@classifiers_option
+@click.option("--data", "data_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Score the trained model on this labeled JSON-lines file instead of cross-validating.")
+@click.option("--folds", type=click.IntRange(min=2, max=20), default=5, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@handle_errors
+def evaluate(classifiers_dir: Path | None, data_file: Path | None, folds: int, fmt: str) -> None:
+    """Precision, recall and F1 per topic and macro-F1, next to a keyword baseline built from the seed terms.
+
+    Example: monitor evaluate --folds 5
+    """
+    from . import evaluate as ev
+    from .tagger import ensure_model, training_set
+    from .topics import load_examples
+
+    topics, examples = training_set(classifiers_dir)
+    if data_file:
+        classifier = ensure_model(classifiers_dir, on_train=_training_notice)[0]
+        result = ev.score_data(classifier, topics, examples, load_examples([data_file], topics))
+    else:
+        result = ev.cross_validate(topics, examples, folds=folds)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{result.examples} examples · {result.method}")
+    for column in ("topic", "support", "precision", "recall", "F1", "baseline P", "baseline R", "baseline F1",
+                   f"P in a stream (negatives ×{ev.NEGATIVE_WEIGHT})"):
+        table.add_column(column, justify="left" if column == "topic" else "right")
+    for t in result.topics:
+        m, b = result.model[t], result.baseline[t]
+        table.add_row(t, str(m.support), f"{m.precision:.3f}", f"{m.recall:.3f}", f"{m.f1:.3f}",
+                      f"{b.precision:.3f}", f"{b.recall:.3f}", f"{b.f1:.3f}", f"{result.stream_precision[t]:.3f}")
+    table.add_row("macro", "", "", "", f"{result.macro_f1:.3f}", "", "", f"{result.baseline_macro_f1:.3f}", "")
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+    console.print(table)
+    if result.confusions:
+        console.print("worst mistakes:")
+        for c in result.confusions:
+            console.print(f"  {c['id']}: labels {c['labels']} predicted {c['predicted']} {c['scores']} — "
+                          f"{c['title']}", markup=False, highlight=False)
+
+
+@cli.command()
+@db_option
+@config_option
+@classifiers_option
+@click.option("--since", help="Only articles published from this day (YYYY-MM-DD) or time (ISO 8601).")
+@handle_errors
+def retag(db_path: str, config_path: str, classifiers_dir: Path | None, since: str | None) -> None:
+    """Apply the current model to stored articles; people's corrections (monitor label) are kept.
+
+    Example: monitor retag --since 2024-11-01
+    """
+    from .tagger import ensure_model, tag_stored
+
+    store = _open_existing(db_path, config_path)
+    try:
+        classifier, _ = ensure_model(classifiers_dir, store, on_train=_training_notice)
+        count = tag_stored(store, classifier, since=_day(since, str(store.zone)))
+    finally:
+        store.close()
+    click.echo(f"tagged {count} articles with model {classifier.version}")
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@click.option("--add", "add", multiple=True, help="The article is about this topic.")
+@click.option("--remove", "remove", multiple=True, help="The article is not about this topic.")
+@db_option
+@classifiers_option
+@handle_errors
+def label(article_id: int, add: tuple[str, ...], remove: tuple[str, ...], db_path: str,
+          classifiers_dir: Path | None) -> None:
+    """Correct an article's tags; the correction joins the training data at the next monitor train.
+
+    Example: monitor label 12 --add asn_neutrality --remove security
+    """
+    from .topics import default_dir, load_topics
+
+    if not add and not remove:
+        raise click.UsageError("give --add TOPIC or --remove TOPIC")
+    names = {t.name for t in load_topics(classifiers_dir or default_dir())}
+    for topic in (*add, *remove):
+        if topic not in names:
+            raise click.BadParameter(f"unknown topic {topic!r} (topics: {', '.join(sorted(names))})")
+    store = _open_existing(db_path, None)
+    try:
+        for topic in add:
+            store.add_label(article_id, topic, present=True)
+        for topic in remove:
+            store.add_label(article_id, topic, present=False)
+        tags = store.tags_of(article_id)[0]
+    finally:
+        store.close()
+    click.echo(f"article {article_id}: tags now {', '.join(tags) or '(none)'}")
 
 
 @cli.command()

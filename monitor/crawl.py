@@ -15,7 +15,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+from . import classify
+from .classify import Classifier, Tagging
 from .discover import discover_links
 from .errors import ExtractError, FetchError
 from .extract import Extraction, extract_article, merge_pages
@@ -39,19 +42,33 @@ class Event:
     total: int = 0
 
 
-def extract_job(content: bytes, encoding: str, url: str, timezone_name: str,
-                language: str | None) -> tuple[Extraction | None, str | None]:
-    """Worker-process entry: (extraction, None) or (None, reason). Plain values cross the process boundary."""
+_MODELS: dict[str, Classifier] = {}  # per process: each worker loads the model once
+
+
+def load_model(path: str) -> Classifier:
+    if path not in _MODELS:
+        _MODELS[path] = classify.load(Path(path))
+    return _MODELS[path]
+
+
+def extract_job(content: bytes, encoding: str, url: str, timezone_name: str, language: str | None,
+                model: str | None = None) -> tuple[Extraction | None, str | None, Tagging | None]:
+    """Worker-process entry: (extraction, None, tagging) or (None, reason, None); plain values cross processes."""
     try:
         html = content.decode(encoding, errors="replace")
-        return extract_article(html, url, timezone=timezone_name, language=language), None
+        extraction = extract_article(html, url, timezone=timezone_name, language=language)
     except ExtractError as e:
-        return None, e.reason
+        return None, e.reason, None
+    tagging = None
+    if model is not None:
+        tagging = load_model(model).predict([(extraction.article.title, extraction.article.text)])[0]
+    return extraction, None, tagging
 
 
 class _Run:
     def __init__(self, config: Config, store: Store, fetcher: Fetcher, executor: Executor | None,
-                 report: CrawlReport, limit: int | None, on_event: Callable[[Event], None]) -> None:
+                 report: CrawlReport, limit: int | None, on_event: Callable[[Event], None],
+                 model: Path | None) -> None:
         self.config = config
         self.store = store
         self.fetcher = fetcher
@@ -59,6 +76,7 @@ class _Run:
         self.report = report
         self.limit = limit
         self.on_event = on_event
+        self.model = str(model) if model else None
         self.known = store.known_urls()
         self.pending = 0
         self.last_commit = time.monotonic()
@@ -70,8 +88,8 @@ class _Run:
             self.pending = 0
             self.last_commit = time.monotonic()
 
-    async def extract(self, page: Page, source: Source) -> tuple[Extraction | None, str | None]:
-        args = (page.content, page.encoding, page.final_url, source.timezone, source.language)
+    async def extract(self, page: Page, source: Source) -> tuple[Extraction | None, str | None, Tagging | None]:
+        args = (page.content, page.encoding, page.final_url, source.timezone, source.language, self.model)
         if self.executor is None:
             return extract_job(*args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, extract_job, *args)
@@ -137,17 +155,22 @@ class _Run:
             self.store.record_reject(link.url, source.name, problem, permanent=True)
             self.maybe_commit()
             return "failed"
-        extraction, reason = await self.extract(page, source)
+        extraction, reason, tagging = await self.extract(page, source)
         if extraction is None:
             report.skipped += 1
             self.store.record_reject(link.url, source.name, reason or "not an article", permanent=True)
             self.maybe_commit()
             return "skipped"
         article = await self.whole_article(extraction, source)
+        if self.model and article.text != extraction.article.text:  # pages were added: tag the whole text
+            tagging = load_model(self.model).predict([(article.title, article.text)])[0]
         if not is_article_url(article.url, source) and article.url != canonicalize(page.final_url):
             article = type(article)(**{**article.__dict__, "url": canonicalize(page.final_url)})
-        outcome, _ = self.store.save_article(article, source.name, fetched_url=link.url, fetched_at=page.fetched_at,
-                                             listed_modified=link.modified)
+        outcome, article_id = self.store.save_article(article, source.name, fetched_url=link.url,
+                                                      fetched_at=page.fetched_at, listed_modified=link.modified)
+        if tagging is not None and outcome in ("new", "updated") and self.model:
+            self.store.save_tagging(article_id, tagging.tags, tagging.scores, tagging.why,
+                                    load_model(self.model).version)
         self.known[link.url] = self.known[article.url] = link.modified.isoformat() if link.modified else None
         setattr(report, outcome, getattr(report, outcome) + 1)
         self.maybe_commit()
@@ -162,7 +185,7 @@ class _Run:
                 page = await self.fetcher.fetch(url, source=source.name, kind="page")
             except FetchError:
                 continue
-            extraction, _ = await self.extract(page, source)
+            extraction, _, _ = await self.extract(page, source)
             if extraction is not None:
                 others.append(extraction)
         if first.all_pages_url and others:
@@ -176,8 +199,10 @@ def default_workers() -> int:
 
 
 async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (), limit: int | None = None,
-                      workers: int | None = None, on_event: Callable[[Event], None] | None = None) -> CrawlReport:
-    """Crawl the enabled sources (or those named in ``only``) once; failures are in the report."""
+                      workers: int | None = None, on_event: Callable[[Event], None] | None = None,
+                      model: Path | None = None) -> CrawlReport:
+    """Crawl the enabled sources (or those named in ``only``) once; failures are in the report.
+    With ``model`` (a saved classifier), every new or changed article is tagged as it is stored."""
     sources = [s for s in config.sources if (s.name in only if only else s.enabled)]
     store.sync_sources(config.sources)
     run_id = store.start_run(config.path)
@@ -192,7 +217,7 @@ async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (),
     status = "failed"
     try:
         async with Fetcher(config.settings, cache=store, log=store.fetch_logger(run_id)) as fetcher:
-            run = _Run(config, store, fetcher, executor, report, limit, on_event or (lambda event: None))
+            run = _Run(config, store, fetcher, executor, report, limit, on_event or (lambda event: None), model)
             results = await asyncio.gather(*(run.crawl_source(s) for s in sources), return_exceptions=True)
             for source, result in zip(sources, results, strict=True):
                 if isinstance(result, BaseException):  # a bug must not hide the other sources' results

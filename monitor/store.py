@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -27,7 +27,9 @@ from .errors import StoreError
 from .fetch import CacheEntry, FetchRecord
 from .models import Article, Source
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# A topic applies when a person added it, or the model gave it and nobody removed it.
+EFFECTIVE = "(CASE t.label WHEN 'add' THEN 1 WHEN 'remove' THEN 0 ELSE t.tagged END)"
 
 
 def _now() -> str:
@@ -71,7 +73,19 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    """Topic tags (the model's scores, all topics) and people's corrections, kept apart."""
+    db.table("article_tags").create({
+        "article_id": int, "topic": str, "score": float, "tagged": int, "model_version": str, "why": str,
+        "tagged_at": str, "label": str,
+    }, pk=("article_id", "topic"), foreign_keys=[("article_id", "articles", "id")])
+    db.table("article_tags").create_index(["topic", "tagged"])
+    db.table("labels").create({"id": int, "article_id": int, "topic": str, "action": str, "created_at": str},
+                              pk="id", foreign_keys=[("article_id", "articles", "id")])
+    db.table("labels").create_index(["article_id"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
 
 
 class Store:
@@ -304,6 +318,78 @@ class Store:
                          " VALUES (?, ?, ?, ?, ?)",
                          (url, article_id, source, kind, now))
 
+    # -- tags and corrections --------------------------------------------------------------------
+    def save_tagging(self, article_id: int, tags: Sequence[str], scores: dict[str, float],
+                     why: dict[str, list[str]], model_version: str) -> None:
+        """The model's verdict on one article (every topic's score); corrections are kept apart."""
+        now = _now()
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO article_tags (article_id, topic, score, tagged, model_version, why, tagged_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(article_id, topic) DO UPDATE SET score=excluded.score,"
+                " tagged=excluded.tagged, model_version=excluded.model_version, why=excluded.why,"
+                " tagged_at=excluded.tagged_at",
+                [(article_id, topic, score, int(topic in tags), model_version,
+                  json.dumps(why.get(topic, []), ensure_ascii=False), now) for topic, score in scores.items()])
+
+    def add_label(self, article_id: int, topic: str, *, present: bool) -> None:
+        """Record a person's correction: ``topic`` is (or is not) about this article."""
+        if self.db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is None:
+            raise StoreError(f"{self.path}: no article with id {article_id}")
+        action = "add" if present else "remove"
+        with self._write() as conn:
+            conn.execute("INSERT INTO labels (article_id, topic, action, created_at) VALUES (?, ?, ?, ?)",
+                         (article_id, topic, action, _now()))
+            conn.execute("INSERT INTO article_tags (article_id, topic, tagged, label) VALUES (?, ?, 0, ?)"
+                         " ON CONFLICT(article_id, topic) DO UPDATE SET label=excluded.label",
+                         (article_id, topic, action))
+        self.commit()
+
+    def tags_of(self, article_id: int) -> tuple[list[str], dict[str, float], dict[str, list[str]], dict[str, str]]:
+        """(tags, scores, why, corrections) of an article: the model's tags with people's corrections applied."""
+        tags: list[str] = []
+        scores: dict[str, float] = {}
+        why: dict[str, list[str]] = {}
+        corrections: dict[str, str] = {}
+        for topic, score, tagged, reasons, label in self.db.execute(
+                f"SELECT topic, score, {EFFECTIVE} AS tagged, why, label FROM article_tags t WHERE article_id=?"
+                " ORDER BY topic", (article_id,)):
+            if score is not None:
+                scores[topic] = score
+            if tagged:
+                tags.append(topic)
+                why[topic] = json.loads(reasons or "[]")
+            if label:
+                corrections[topic] = label
+        return tags, scores, why, corrections
+
+    def labeled_articles(self) -> list[tuple[int, str, str, list[str]]]:
+        """Articles people corrected, with their tags after the corrections: training data."""
+        ids = [row[0] for row in self.db.execute("SELECT DISTINCT article_id FROM labels ORDER BY article_id")]
+        result = []
+        for article_id in ids:
+            title, text = self.db.execute("SELECT title, text FROM articles WHERE id=?", (article_id,)).fetchone()
+            result.append((article_id, title, text, self.tags_of(article_id)[0]))
+        return result
+
+    def articles_to_tag(self, *, since: datetime | None = None, untagged_only: bool = False,
+                        batch: int = 500) -> Iterator[list[tuple[int, str, str]]]:
+        """(id, title, text) of stored articles in batches, oldest first."""
+        where, params = ["1=1"], []
+        if since:
+            where.append("COALESCE(published, first_seen) >= ?")
+            params.append(to_utc_iso(since))
+        if untagged_only:
+            where.append("id NOT IN (SELECT article_id FROM article_tags)")
+        last = 0
+        while True:
+            rows = self.db.execute(f"SELECT id, title, text FROM articles WHERE {' AND '.join(where)} AND id > ?"
+                                   " ORDER BY id LIMIT ?", [*params, last, batch]).fetchall()
+            if not rows:
+                return
+            yield [(int(r[0]), r[1], r[2]) for r in rows]
+            last = rows[-1][0]
+
     # -- reading ---------------------------------------------------------------------------------
     def _local(self, value: str | None) -> str | None:
         return datetime.fromisoformat(value).astimezone(self.zone).isoformat() if value else None
@@ -315,6 +401,7 @@ class Store:
             return None
         columns = [d[0] for d in self.db.execute("SELECT * FROM articles LIMIT 0").description]
         data = dict(zip(columns, row, strict=True))
+        tags, scores, why, corrections = self.tags_of(article_id)
         duplicates = [dict(url=u, source=s) for u, s in self.db.execute(
             "SELECT url, source FROM urls WHERE article_id=? AND kind='duplicate' AND url != ? ORDER BY first_seen",
             (article_id, data["url"]))]
@@ -342,9 +429,11 @@ class Store:
             "categories": json.loads(data["categories"] or "[]"),
             "page_tags": json.loads(data["tags"] or "[]"),
             "text": data["text"],
-            "tags": [],
-            "scores": {},
-            "why": {},
+            "tags": tags,
+            "scores": scores,
+            "why": why,
+            "corrections": corrections,
+            "model_version": self._model_version(article_id),
             "duplicates": duplicates,
             "aliases": aliases,
             "versions": versions,
@@ -355,10 +444,13 @@ class Store:
         }
 
     def search(self, query: str | None = None, *, sources: list[str] | None = None, since: datetime | None = None,
-               until: datetime | None = None, limit: int = 20) -> list[dict[str, Any]]:
+               until: datetime | None = None, tags: list[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """Articles matching a full-text query (every word, best first) or the newest ones, with filters."""
         where: list[str] = []
         params: list[Any] = []
+        for topic in tags or []:
+            where.append(f"a.id IN (SELECT article_id FROM article_tags t WHERE t.topic=? AND {EFFECTIVE}=1)")
+            params.append(topic)
         if sources:
             where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
             params.extend(sources)
@@ -378,8 +470,13 @@ class Store:
             sql = (f"SELECT a.id, a.url, a.title, a.source, a.published, substr(a.text, 1, 200) AS snippet"
                    f" FROM articles a WHERE 1=1{filters} ORDER BY a.published DESC, a.id DESC LIMIT ?")
             rows = self.db.execute(sql, [*params, limit]).fetchall()
-        return [dict(id=r[0], url=r[1], title=r[2], source=r[3], published=self._local(r[4]), tags=[], snippet=r[5])
-                for r in rows]
+        return [dict(id=r[0], url=r[1], title=r[2], source=r[3], published=self._local(r[4]),
+                     tags=self.tags_of(r[0])[0], snippet=r[5]) for r in rows]
+
+    def _model_version(self, article_id: int) -> str | None:
+        row = self.db.execute("SELECT model_version FROM article_tags WHERE article_id=? LIMIT 1",
+                              (article_id,)).fetchone()
+        return row[0] if row else None
 
     def count(self, table: str) -> int:
         return int(self.db.execute(f"SELECT COUNT(*) FROM [{table}]").fetchone()[0])

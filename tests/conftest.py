@@ -24,3 +24,18 @@ def sample_sites() -> Iterator[SampleServer]:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "monitor.db"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Models trained during the tests go to a temporary cache, trained once per session."""
+    import os
+
+    path = tmp_path_factory.mktemp("model-cache")
+    old = os.environ.get("MONITOR_CACHE_DIR")
+    os.environ["MONITOR_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("MONITOR_CACHE_DIR", None)
+    else:
+        os.environ["MONITOR_CACHE_DIR"] = old

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..config import parse_config
-from ..crawl import crawl
 from ..errors import MonitorError
 from ..models import CrawlReport
 from ..store import Store
@@ -35,9 +34,8 @@ def _clear_previous_demo(path: Path) -> None:
 
 def run_demo(db_path: str, *, serve: bool = False, echo: Callable[[str], None] = print,
              workers: int | None = None) -> CrawlReport:
-    """Crawl the bundled sample sites into ``db_path`` and print a summary and a few articles."""
-    from ..cli import _print_report
-    from ..progress import progress_for
+    """Crawl the bundled sample sites into ``db_path`` (tagging them) and print a summary and a few articles."""
+    from ..cli import _run_crawl
 
     path = Path(db_path)
     _clear_previous_demo(path)
@@ -45,16 +43,14 @@ def run_demo(db_path: str, *, serve: bool = False, echo: Callable[[str], None] =
         for name, url in server.base_urls.items():
             echo(f"serving sample site {name} at {url}")
         config = parse_config(demo_config(server.base_urls), f"{DEMO_MARK}sample-sites")
+        report = _run_crawl(config, path, workers=workers)
         store = Store(path, display_zone=config.settings.timezone)
         try:
-            import sys
-
-            with progress_for(sys.stderr) as on_event:
-                report = crawl(config, store, workers=workers, on_event=on_event)
-            _print_report(report)
             _showcase(store, echo)
             echo(f"\n{store.count('articles')} articles stored in {path}. Try:\n"
-                 f"  monitor search pilkada --db {path}\n  monitor show 1 --db {path} --format json")
+                 f"  monitor search pilkada --db {path}\n"
+                 f"  monitor search --tag logistics --db {path}\n"
+                 f"  monitor show 1 --db {path} --format json")
         finally:
             store.close()
         if serve:
@@ -78,6 +74,8 @@ def _showcase(store: Store, echo: Callable[[str], None]) -> None:
         echo(f"[{article['id']}] {article['title']}")
         echo(f"    {article['source']} · {article['published']} · {article['author'] or '-'} · "
              f"dateline {article['dateline'] or '-'}")
+        for topic in article["tags"]:
+            echo(f"    tag {topic} ({article['scores'].get(topic, 0):.2f}): {', '.join(article['why'].get(topic, []))}")
         lead = article["text"].split("\n\n")[0]
         echo(f"    {lead[:240]}{'…' if len(lead) > 240 else ''}")
         for dup in article["duplicates"]:
