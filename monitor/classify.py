@@ -23,7 +23,7 @@ import scipy
 import sklearn
 import skops
 import skops.io as sio
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -32,11 +32,11 @@ from .errors import ClassifierError
 from .extract import find_dateline
 from .topics import Example, Topic
 
-MODEL_FORMAT = 2  # bump when features change: models of another format are retrained
+CONTEXT_DAMPING = 0.2  # a topic whose context terms are all absent keeps a fifth of its score
+MODEL_FORMAT = 3  # bump when features change: models of another format are retrained
 # A model file holds only arrays and lists; anything else in it is refused.
 TRUSTED_TYPES = frozenset({"numpy.ndarray", "numpy.dtype", "builtins.list", "builtins.dict", "builtins.str"})
-WORD_FEATURES = {"ngram_range": (1, 2), "min_df": 2, "max_df": 0.6, "max_features": 60000}
-CHAR_FEATURES = {"analyzer": "char_wb", "ngram_range": (4, 5), "min_df": 3, "max_df": 0.6, "max_features": 80000}
+WORD_FEATURES = {"min_df": 2, "max_df": 0.6, "max_features": 60000}  # words and word pairs, see analyze()
 
 # Indonesian function words (written for this project): they carry no topic.
 STOPWORDS = frozenset("""
@@ -50,6 +50,12 @@ selain selama selasa seluruh semua senin sendiri seperti serta setelah setiap si
 tanpa tapi telah tentang terhadap tersebut tetapi tiap tidak ujar ungkap yaitu yakni yang tutur jelas ucap
 katanya ujarnya jelasnya tuturnya ucapnya pihaknya""".split())
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def analyze(doc: str) -> list[str]:
+    """Words (no function words) and pairs of neighbouring words: the model's features."""
+    words = [w for w in _WORD.findall(doc) if w not in STOPWORDS]
+    return words + list(map(" ".join, zip(words, words[1:], strict=False)))
 
 
 def prepare(title: str, text: str) -> str:
@@ -79,51 +85,70 @@ class Tagging:
 class Classifier:
     """A trained multi-label model: vectorizers, one linear model per topic, thresholds and metadata."""
 
-    def __init__(self, topics: list[str], word: TfidfVectorizer, char: TfidfVectorizer | None, coef: np.ndarray,
-                 intercept: np.ndarray, thresholds: dict[str, float], meta: dict[str, Any]) -> None:
+    def __init__(self, topics: list[str], word: TfidfVectorizer, coef: np.ndarray,
+                 intercept: np.ndarray, thresholds: dict[str, float], meta: dict[str, Any],
+                 context: dict[str, list[str]] | None = None) -> None:
         self.topics = topics
+        self.context = context or {}
+        self._context = [context_pattern(self.context.get(t, [])) for t in topics]
         self.word = word
-        self.char = char
         self.coef = coef.astype(np.float32)  # topics × features
         self.intercept = intercept.astype(np.float32)
         self.thresholds = thresholds
         self.meta = meta
         self._names = np.asarray(word.get_feature_names_out())
         self._n_word = len(self._names)
+        self._vocabulary = word.vocabulary_
+        self._idf = word.idf_.astype(np.float32)
 
     @property
     def version(self) -> str:
         return str(self.meta.get("version", "unknown"))
 
-    def _features(self, docs: Sequence[str]) -> csr_matrix:
-        word = self.word.transform(docs)
-        if self.char is None:
-            return csr_matrix(word)
-        return csr_matrix(hstack([word, self.char.transform(docs)], format="csr"))
+    def _word_features(self, docs: Sequence[str]) -> csr_matrix:
+        """The same matrix as ``self.word.transform(docs)`` (sublinear tf, idf, l2), built about three times faster."""
+        lookup = self._vocabulary.get
+        indices: list[int] = []
+        indptr = [0]
+        for doc in docs:
+            indices.extend(i for i in map(lookup, analyze(doc)) if i is not None)
+            indptr.append(len(indices))
+        matrix = csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                             np.asarray(indptr, dtype=np.int32)), shape=(len(docs), self._n_word))
+        matrix.sum_duplicates()
+        matrix.data = (1.0 + np.log(matrix.data)) * self._idf[matrix.indices]
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        matrix.data /= np.repeat(norms, np.diff(matrix.indptr)).astype(np.float32)
+        return matrix
 
-    def _scores(self, features: csr_matrix) -> np.ndarray:
+    def _scores(self, features: csr_matrix, docs: Sequence[str]) -> np.ndarray:
         margin = features @ self.coef.T + self.intercept
-        return np.asarray(1.0 / (1.0 + np.exp(-margin)))
+        scores = np.asarray(1.0 / (1.0 + np.exp(-margin)))
+        for column, pattern in enumerate(self._context):
+            if pattern is not None:
+                outside = np.array([pattern.search(doc) is None for doc in docs])
+                scores[outside, column] *= CONTEXT_DAMPING
+        return scores
 
     def scores(self, docs: Sequence[str]) -> np.ndarray:
         """Probability-like scores of prepared documents, one column per topic."""
-        return self._scores(self._features(docs))
+        return self._scores(self._word_features(docs), docs)
 
     def predict(self, items: Sequence[tuple[str, str]], *, explain: int = 5) -> list[Tagging]:
         """Tags, scores and explaining terms for (title, text) pairs."""
         docs = [prepare(title, text) for title, text in items]
         if not docs:
             return []
-        features = self._features(docs)
-        columns = self._scores(features)
-        word_part = features[:, : self._n_word].tocsr()
+        features = self._word_features(docs)
+        columns = self._scores(features, docs)
         result = []
         for row, scores in enumerate(columns):
             tags = tuple(t for t, s in zip(self.topics, scores, strict=True) if s >= self.thresholds[t])
             why: dict[str, list[str]] = {}
             if explain:
-                start, end = word_part.indptr[row], word_part.indptr[row + 1]
-                indices, values = word_part.indices[start:end], word_part.data[start:end]
+                start, end = features.indptr[row], features.indptr[row + 1]
+                indices, values = features.indices[start:end], features.data[start:end]
                 for topic in tags:
                     contribution = values * self.coef[self.topics.index(topic), indices]
                     order = np.argsort(-contribution)
@@ -133,11 +158,15 @@ class Classifier:
         return result
 
 
+def context_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """A topic's context terms as one regex (words starting with a term), or None when it has none."""
+    if not terms:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(t.lower()) for t in sorted(terms, key=len, reverse=True)) + ")")
+
+
 def _vectorizer(settings: dict[str, Any], vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    options: dict[str, Any] = {"sublinear_tf": True, "dtype": np.float32, "vocabulary": vocabulary}
-    if settings.get("analyzer") != "char_wb":
-        options.update(token_pattern=_WORD.pattern, stop_words=sorted(STOPWORDS))
-    return TfidfVectorizer(**settings, **options)
+    return TfidfVectorizer(analyzer=analyze, sublinear_tf=True, dtype=np.float32, vocabulary=vocabulary, **settings)
 
 
 def _rebuilt(terms: Sequence[str], idf: np.ndarray, settings: dict[str, Any]) -> TfidfVectorizer:
@@ -180,7 +209,7 @@ def best_threshold(scores: np.ndarray, truth: np.ndarray, beta: float = 1.0) -> 
 
 
 def out_of_fold_scores(examples: Sequence[Example], topics: list[str], *, folds: int = 5, seed: int = 0,
-                       use_char: bool = True, c: float = 8.0) -> np.ndarray:
+                       c: float = 8.0, context: dict[str, list[str]] | None = None) -> np.ndarray:
     """Scores of each example from a model that did not see it (stratified by label set)."""
     docs = [prepare(e.title, e.text) for e in examples]
     y = label_matrix(examples, topics)
@@ -188,21 +217,21 @@ def out_of_fold_scores(examples: Sequence[Example], topics: list[str], *, folds:
     scores = np.zeros(y.shape, dtype=float)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(docs, strata):
-        clf = fit([examples[i] for i in train_idx], topics, thresholds={t: 0.5 for t in topics},
-                  use_char=use_char, c=c)
+        clf = fit([examples[i] for i in train_idx], topics, thresholds={t: 0.5 for t in topics}, c=c,
+                  context=context)
         scores[test_idx] = clf.scores([docs[i] for i in test_idx])
     return scores
 
 
-def fit(examples: Sequence[Example], topics: list[str], *, thresholds: dict[str, float],
-        use_char: bool = True, c: float = 8.0, meta: dict[str, Any] | None = None) -> Classifier:
+def fit(examples: Sequence[Example], topics: list[str], *, thresholds: dict[str, float], c: float = 8.0,
+        meta: dict[str, Any] | None = None, context: dict[str, list[str]] | None = None) -> Classifier:
     """Fit vectorizers and one logistic regression per topic (thresholds given)."""
     missing = [t for t in topics if not any(t in e.labels for e in examples)]
     if missing:
         raise ClassifierError(f"no training example is labeled {missing[0]!r}: add examples to classifiers/data/")
     docs = [prepare(e.title, e.text) for e in examples]
-    fitted = [_vectorizer(WORD_FEATURES)] + ([_vectorizer(CHAR_FEATURES)] if use_char else [])
-    x = csr_matrix(hstack([v.fit_transform(docs) for v in fitted], format="csr"))
+    vectorizer = _vectorizer(WORD_FEATURES)
+    x = csr_matrix(vectorizer.fit_transform(docs))
     y = label_matrix(examples, topics)
     coef, intercept = [], []
     for column in range(y.shape[1]):
@@ -211,32 +240,31 @@ def fit(examples: Sequence[Example], topics: list[str], *, thresholds: dict[str,
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
     # Keep only vocabulary and idf: a fitted vectorizer also holds every term it dropped (stop_words_).
-    slim = [_rebuilt(v.get_feature_names_out(), v.idf_, s)
-            for v, s in zip(fitted, (WORD_FEATURES, CHAR_FEATURES), strict=False)]
-    return Classifier(topics, slim[0], slim[1] if use_char else None, np.vstack(coef), np.array(intercept),
-                      thresholds, meta or {})
+    slim = _rebuilt(vectorizer.get_feature_names_out(), vectorizer.idf_, WORD_FEATURES)
+    return Classifier(topics, slim, np.vstack(coef), np.array(intercept), thresholds, meta or {}, context)
 
 
-def train(examples: Sequence[Example], topic_list: list[Topic], *, data_hash: str, folds: int = 5,
-          use_char: bool = True) -> Classifier:
+def train(examples: Sequence[Example], topic_list: list[Topic], *, data_hash: str, folds: int = 5) -> Classifier:
     """Train on every example, with per-topic thresholds chosen on cross-validated scores."""
     topics = [t.name for t in topic_list]
+    context = {t.name: list(t.context) for t in topic_list if t.context}
     y = label_matrix(examples, topics)
-    oof = out_of_fold_scores(examples, topics, folds=folds, use_char=use_char)
+    oof = out_of_fold_scores(examples, topics, folds=folds, context=context)
     thresholds = {t: best_threshold(oof[:, i], y[:, i]) for i, t in enumerate(topics)}
     meta = {
         "format": MODEL_FORMAT,
-        "features": {"word": WORD_FEATURES, "char": CHAR_FEATURES if use_char else None},
+        "features": WORD_FEATURES,
         "version": f"{data_hash[:8]}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}",
         "data_hash": data_hash,
         "trained_at": datetime.now(UTC).isoformat(),
         "examples": len(examples),
         "topics": topics,
         "thresholds": thresholds,
+        "context": context,
         "libraries": {"scikit-learn": sklearn.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
                       "skops": skops.__version__},
     }
-    return fit(examples, topics, thresholds=thresholds, use_char=use_char, meta=meta)
+    return fit(examples, topics, thresholds=thresholds, meta=meta, context=context)
 
 
 # -- model files ------------------------------------------------------------------------------------
@@ -248,9 +276,6 @@ def save(classifier: Classifier, path: Path) -> None:
         "word_terms": classifier.word.get_feature_names_out().astype(str), "word_idf": classifier.word.idf_,
         "coef": classifier.coef, "intercept": classifier.intercept,
     }
-    if classifier.char is not None:
-        state["char_terms"] = classifier.char.get_feature_names_out().astype(str)
-        state["char_idf"] = classifier.char.idf_
     tmp = path.with_suffix(".tmp")
     sio.dump(state, tmp)
     meta = {**classifier.meta, "sha256": hashlib.sha256(tmp.read_bytes()).hexdigest()}
@@ -280,19 +305,11 @@ def load(path: Path) -> Classifier:
             raise ClassifierError(f"{path}: model file contains untrusted types ({', '.join(unexpected[:3])}); "
                                   "refusing to load it")
         state = sio.loads(content, trusted=sorted(found))
-        features = meta["features"]
-        word = _rebuilt(state["word_terms"], state["word_idf"], _settings(features["word"]))
-        char = (_rebuilt(state["char_terms"], state["char_idf"], _settings(features["char"]))
-                if features.get("char") else None)
+        word = _rebuilt(state["word_terms"], state["word_idf"], meta["features"])
         thresholds = {str(k): float(v) for k, v in meta["thresholds"].items()}
-        return Classifier(list(state["topics"]), word, char, np.asarray(state["coef"]),
-                          np.asarray(state["intercept"]), thresholds, meta)
+        return Classifier(list(state["topics"]), word, np.asarray(state["coef"]),
+                          np.asarray(state["intercept"]), thresholds, meta, meta.get("context") or {})
     except ClassifierError:
         raise
     except Exception as e:  # skops and numpy raise many types for damaged files
         raise ClassifierError(f"{path}: not a readable model file ({type(e).__name__}: {e})") from None
-
-
-def _settings(raw: dict[str, Any]) -> dict[str, Any]:
-    """Vectorizer settings as read back from JSON (lists become the tuples scikit-learn expects)."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}

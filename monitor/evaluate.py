@@ -148,9 +148,10 @@ def cross_validate(topics: list[Topic], examples: Sequence[Example], *, folds: i
     for train_idx, test_idx in splitter.split(np.zeros(len(examples)), strata, groups):
         train = [examples[i] for i in train_idx]
         test = [examples[i] for i in test_idx]
-        inner = classify.out_of_fold_scores(train, names, folds=3, seed=seed)
+        context = {t.name: list(t.context) for t in topics if t.context}
+        inner = classify.out_of_fold_scores(train, names, folds=3, seed=seed, context=context)
         cut = {t: classify.best_threshold(inner[:, j], y[train_idx, j]) for j, t in enumerate(names)}
-        model = classify.fit(train, names, thresholds=cut)
+        model = classify.fit(train, names, thresholds=cut, context=context)
         fold_scores = model.scores([prepare(e.title, e.text) for e in test])
         scores[test_idx] = fold_scores
         thresholds[test_idx] = np.array([cut[t] for t in names])

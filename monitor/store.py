@@ -322,15 +322,21 @@ class Store:
     def save_tagging(self, article_id: int, tags: Sequence[str], scores: dict[str, float],
                      why: dict[str, list[str]], model_version: str) -> None:
         """The model's verdict on one article (every topic's score); corrections are kept apart."""
+        self.save_taggings([(article_id, tags, scores, why)], model_version)
+
+    def save_taggings(self, verdicts: Sequence[tuple[int, Sequence[str], dict[str, float], dict[str, list[str]]]],
+                      model_version: str) -> None:
+        """Many verdicts in one statement: (article id, tags, scores, why) each."""
         now = _now()
+        rows = [(article_id, topic, score, int(topic in tags), model_version,
+                 json.dumps(why.get(topic, []), ensure_ascii=False) if topic in tags else "[]", now)
+                for article_id, tags, scores, why in verdicts for topic, score in scores.items()]
         with self._write() as conn:
             conn.executemany(
                 "INSERT INTO article_tags (article_id, topic, score, tagged, model_version, why, tagged_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(article_id, topic) DO UPDATE SET score=excluded.score,"
                 " tagged=excluded.tagged, model_version=excluded.model_version, why=excluded.why,"
-                " tagged_at=excluded.tagged_at",
-                [(article_id, topic, score, int(topic in tags), model_version,
-                  json.dumps(why.get(topic, []), ensure_ascii=False), now) for topic, score in scores.items()])
+                " tagged_at=excluded.tagged_at", rows)
 
     def add_label(self, article_id: int, topic: str, *, present: bool) -> None:
         """Record a person's correction: ``topic`` is (or is not) about this article."""

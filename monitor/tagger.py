@@ -69,9 +69,9 @@ def tag_stored(store: Store, classifier: Classifier, *, since: datetime | None =
     """Apply ``classifier`` to stored articles (corrections stay as they are); returns how many."""
     count = 0
     for batch in store.articles_to_tag(since=since, untagged_only=untagged_only):
-        for (article_id, _, _), tagging in zip(batch, classifier.predict([(t, x) for _, t, x in batch]),
-                                               strict=True):
-            store.save_tagging(article_id, tagging.tags, tagging.scores, tagging.why, classifier.version)
+        taggings = classifier.predict([(title, text) for _, title, text in batch])
+        store.save_taggings([(article_id, t.tags, t.scores, t.why) for (article_id, _, _), t
+                             in zip(batch, taggings, strict=True)], classifier.version)
         count += len(batch)
         store.commit()
     return count

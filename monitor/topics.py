@@ -27,6 +27,7 @@ class Topic:
     label_en: str
     description: str
     seeds: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def load_topics(directory: Path) -> list[Topic]:
         where = f"{path}: topics[{i}]"
         if not isinstance(raw, dict):
             raise ClassifierError(f"{where}: must be a mapping")
-        unknown = set(raw) - {"name", "label", "description", "seeds"}
+        unknown = set(raw) - {"name", "label", "description", "seeds", "context"}
         if unknown:
             raise ClassifierError(f"{where}: {sorted(unknown)[0]}: unknown key")
         name = raw.get("name")
@@ -74,12 +75,15 @@ def load_topics(directory: Path) -> list[Topic]:
         if not isinstance(label, dict):
             raise ClassifierError(f"{where} ({name}): label: must be a mapping with id and en")
         seeds = raw.get("seeds") or []
-        if not isinstance(seeds, list) or not all(isinstance(s, str) and s.strip() for s in seeds):
-            raise ClassifierError(f"{where} ({name}): seeds: must be a list of words or phrases")
+        context = raw.get("context") or []
+        for key, value in (("seeds", seeds), ("context", context)):
+            if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
+                raise ClassifierError(f"{where} ({name}): {key}: must be a list of words or phrases")
         if any(t.name == name for t in topics):
             raise ClassifierError(f"{where} ({name}): name: duplicate")
         topics.append(Topic(name, str(label.get("id") or name), str(label.get("en") or name),
-                            str(raw.get("description") or ""), tuple(s.strip().lower() for s in seeds)))
+                            str(raw.get("description") or ""), tuple(s.strip().lower() for s in seeds),
+                            tuple(s.strip().lower() for s in context)))
     return topics
 
 
@@ -132,7 +136,7 @@ def fingerprint(topics: list[Topic], examples: list[Example]) -> str:
     """A hash of everything the model learns from: topics, seeds and every example with its labels."""
     digest = hashlib.sha256()
     for topic in topics:
-        digest.update(json.dumps([topic.name, topic.seeds], ensure_ascii=False).encode())
+        digest.update(json.dumps([topic.name, topic.seeds, topic.context], ensure_ascii=False).encode())
     for ex in sorted(examples, key=lambda e: e.id):
         digest.update(json.dumps([ex.id, ex.title, ex.text, ex.labels], ensure_ascii=False).encode())
     return digest.hexdigest()[:16]
