@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -108,13 +109,16 @@ class Classifier:
     def _word_features(self, docs: Sequence[str]) -> csr_matrix:
         """The same matrix as ``self.word.transform(docs)`` (sublinear tf, idf, l2), built about three times faster."""
         lookup = self._vocabulary.get
-        indices: list[int] = []
+        found: list[int] = []
         indptr = [0]
         for doc in docs:
-            indices.extend(i for i in map(lookup, analyze(doc)) if i is not None)
-            indptr.append(len(indices))
-        matrix = csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int32),
-                             np.asarray(indptr, dtype=np.int32)), shape=(len(docs), self._n_word))
+            found.extend(map(lookup, analyze(doc), repeat(-1)))  # -1: not in the vocabulary
+            indptr.append(len(found))
+        ids = np.asarray(found, dtype=np.int32)
+        known = ids >= 0
+        ends = np.concatenate(([0], np.cumsum(known)))[np.asarray(indptr)]
+        matrix = csr_matrix((np.ones(int(known.sum()), dtype=np.float32), ids[known], ends.astype(np.int32)),
+                            shape=(len(docs), self._n_word))
         matrix.sum_duplicates()
         matrix.data = (1.0 + np.log(matrix.data)) * self._idf[matrix.indices]
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
@@ -125,10 +129,12 @@ class Classifier:
     def _scores(self, features: csr_matrix, docs: Sequence[str]) -> np.ndarray:
         margin = features @ self.coef.T + self.intercept
         scores = np.asarray(1.0 / (1.0 + np.exp(-margin)))
+        outside: dict[str, np.ndarray] = {}  # topics usually share one context: search it once per document
         for column, pattern in enumerate(self._context):
             if pattern is not None:
-                outside = np.array([pattern.search(doc) is None for doc in docs])
-                scores[outside, column] *= CONTEXT_DAMPING
+                if pattern.pattern not in outside:
+                    outside[pattern.pattern] = np.array([pattern.search(doc) is None for doc in docs], dtype=bool)
+                scores[outside[pattern.pattern], column] *= CONTEXT_DAMPING
         return scores
 
     def scores(self, docs: Sequence[str]) -> np.ndarray:

@@ -301,3 +301,13 @@ def test_retag_since_only_touches_newer_articles(tagged_db, small_dir: Path) -> 
     result = run("retag", "--db", str(db), "--classifiers", str(small_dir), "--since", "2024-11-25")
     count = int(result.output.split("tagged ")[1].split()[0])
     assert 0 < count < 64
+
+
+def test_fast_feature_path_equals_scikit_learn(small_model: classify.Classifier) -> None:
+    import numpy as np
+
+    docs = [classify.prepare(a.title, "\n\n".join(a.paragraphs)) for s in load_sites().values() for a in s.articles]
+    docs += ["", "kata yang tidak ada dalam kosakata sama sekali"]
+    fast = small_model._word_features(docs).toarray()
+    reference = small_model.word.transform(docs).toarray()
+    assert np.allclose(fast, reference, atol=1e-6)
