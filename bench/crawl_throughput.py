@@ -4,8 +4,9 @@ A local mirror of ≥ 1,000 distinct ~100 KB article pages (the real pages of th
 benchmark, each copy with a unique sentence in its article body and a unique URL) is served from a
 separate process over HTTP/1.1 keep-alive, with robots.txt and a sitemap index (children of ≤ 500
 URLs). The crawler (delay 0, concurrency 8, global concurrency 16, default workers: one process per
-core) crawls it into a fresh SQLite file; the baseline is ``trafilatura.bare_extraction`` on the
-same HTML in a ``multiprocessing.Pool`` of as many processes. Target: crawl ≥ 80% of the baseline's
+core) crawls it into a fresh SQLite file, tagging every article as ``monitor crawl`` does; the
+baseline is ``trafilatura.bare_extraction`` on the same HTML in a ``multiprocessing.Pool`` of as
+many processes. Target: crawl ≥ 80% of the baseline's
 pages per second, and every page stored as new.
 
     python bench/crawl_throughput.py [--pages 1000] [--gzip] [--json FILE]
@@ -35,6 +36,7 @@ from monitor.crawl import Event, crawl, default_workers  # noqa: E402
 from monitor.errors import ExtractError  # noqa: E402
 from monitor.extract import extract_article  # noqa: E402
 from monitor.store import Store  # noqa: E402
+from monitor.tagger import ensure_model  # noqa: E402
 
 TARGET = 0.80
 
@@ -80,6 +82,7 @@ def run_crawl(base_url: str, workers: int | None, db_path: Path, per_child: int)
         + _mirror.source_yaml("mirror", base_url, sitemaps=["/sitemap.xml"], delay=0, concurrency=8),
         "bench-throughput.yaml")
     store = Store(db_path)
+    classifier = ensure_model(store=store)[0]  # as `monitor crawl` does: articles are tagged as they are stored
     times: list[float] = []
     links_at: list[float] = []
 
@@ -91,7 +94,7 @@ def run_crawl(base_url: str, workers: int | None, db_path: Path, per_child: int)
 
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    report = crawl(config, store, workers=workers, on_event=on_event)
+    report = crawl(config, store, workers=workers, on_event=on_event, classifier=classifier)
     elapsed = time.perf_counter() - started
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     store.close()

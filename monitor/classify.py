@@ -17,21 +17,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy
-import sklearn
-import skops
-import skops.io as sio
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from .errors import ClassifierError
 from .extract import find_dateline
 from .topics import Example, Topic
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# Prediction needs only NumPy and SciPy: scikit-learn and skops are imported where a model is trained,
+# saved or read, so crawl workers start fast.
 
 CONTEXT_DAMPING = 0.2  # a topic whose context terms are all absent keeps a fifth of its score
 MODEL_FORMAT = 3  # bump when features change: models of another format are retrained
@@ -86,28 +85,42 @@ class Tagging:
 class Classifier:
     """A trained multi-label model: vectorizers, one linear model per topic, thresholds and metadata."""
 
-    def __init__(self, topics: list[str], word: TfidfVectorizer, coef: np.ndarray,
+    def __init__(self, topics: list[str], terms: Sequence[str], idf: np.ndarray, coef: np.ndarray,
                  intercept: np.ndarray, thresholds: dict[str, float], meta: dict[str, Any],
                  context: dict[str, list[str]] | None = None) -> None:
         self.topics = topics
         self.context = context or {}
         self._context = [context_pattern(self.context.get(t, [])) for t in topics]
-        self.word = word
-        self.coef = coef.astype(np.float32)  # topics × features
-        self.intercept = intercept.astype(np.float32)
+        self.coef = np.asarray(coef, dtype=np.float32)  # topics × features
+        self.intercept = np.asarray(intercept, dtype=np.float32)
         self.thresholds = thresholds
         self.meta = meta
-        self._names = np.asarray(word.get_feature_names_out())
+        self._names = np.asarray(terms, dtype=str)
         self._n_word = len(self._names)
-        self._vocabulary = word.vocabulary_
-        self._idf = word.idf_.astype(np.float32)
+        self._vocabulary = {str(t): i for i, t in enumerate(self._names)}
+        self._idf = np.asarray(idf, dtype=np.float32)
+
+    def state(self) -> dict[str, Any]:
+        """Everything the model is, as plain arrays and values (for model files and worker processes)."""
+        return {"topics": list(self.topics), "word_terms": self._names, "word_idf": self._idf.astype(np.float64),
+                "coef": self.coef, "intercept": self.intercept, "thresholds": dict(self.thresholds),
+                "meta": dict(self.meta), "context": dict(self.context)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Classifier:
+        return cls(list(state["topics"]), state["word_terms"], state["word_idf"], state["coef"], state["intercept"],
+                   state["thresholds"], state["meta"], state["context"])
+
+    def vectorizer(self) -> TfidfVectorizer:
+        """The scikit-learn vectorizer these features reproduce (fitted from the model's vocabulary and idf)."""
+        return _rebuilt(list(self._names), self._idf, dict(self.meta.get("features") or WORD_FEATURES))
 
     @property
     def version(self) -> str:
         return str(self.meta.get("version", "unknown"))
 
     def _word_features(self, docs: Sequence[str]) -> csr_matrix:
-        """The same matrix as ``self.word.transform(docs)`` (sublinear tf, idf, l2), built about three times faster."""
+        """The same matrix as ``self.vectorizer().transform(docs)`` (sublinear tf, idf, l2), three times faster."""
         lookup = self._vocabulary.get
         found: list[int] = []
         indptr = [0]
@@ -172,6 +185,8 @@ def context_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _vectorizer(settings: dict[str, Any], vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(analyzer=analyze, sublinear_tf=True, dtype=np.float32, vocabulary=vocabulary, **settings)
 
 
@@ -221,6 +236,8 @@ def out_of_fold_scores(examples: Sequence[Example], topics: list[str], *, folds:
     y = label_matrix(examples, topics)
     strata = label_strata(examples, folds)
     scores = np.zeros(y.shape, dtype=float)
+    from sklearn.model_selection import StratifiedKFold
+
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(docs, strata):
         clf = fit([examples[i] for i in train_idx], topics, thresholds={t: 0.5 for t in topics}, c=c,
@@ -235,6 +252,8 @@ def fit(examples: Sequence[Example], topics: list[str], *, thresholds: dict[str,
     missing = [t for t in topics if not any(t in e.labels for e in examples)]
     if missing:
         raise ClassifierError(f"no training example is labeled {missing[0]!r}: add examples to classifiers/data/")
+    from sklearn.linear_model import LogisticRegression
+
     docs = [prepare(e.title, e.text) for e in examples]
     vectorizer = _vectorizer(WORD_FEATURES)
     x = csr_matrix(vectorizer.fit_transform(docs))
@@ -246,12 +265,16 @@ def fit(examples: Sequence[Example], topics: list[str], *, thresholds: dict[str,
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
     # Keep only vocabulary and idf: a fitted vectorizer also holds every term it dropped (stop_words_).
-    slim = _rebuilt(vectorizer.get_feature_names_out(), vectorizer.idf_, WORD_FEATURES)
-    return Classifier(topics, slim, np.vstack(coef), np.array(intercept), thresholds, meta or {}, context)
+    return Classifier(topics, vectorizer.get_feature_names_out(), vectorizer.idf_, np.vstack(coef),
+                      np.array(intercept), thresholds, {"features": WORD_FEATURES, **(meta or {})}, context)
 
 
 def train(examples: Sequence[Example], topic_list: list[Topic], *, data_hash: str, folds: int = 5) -> Classifier:
     """Train on every example, with per-topic thresholds chosen on cross-validated scores."""
+    import scipy
+    import sklearn
+    import skops
+
     topics = [t.name for t in topic_list]
     context = {t.name: list(t.context) for t in topic_list if t.context}
     y = label_matrix(examples, topics)
@@ -276,12 +299,11 @@ def train(examples: Sequence[Example], topic_list: list[Topic], *, data_hash: st
 # -- model files ------------------------------------------------------------------------------------
 def save(classifier: Classifier, path: Path) -> None:
     """Write ``path`` (skops, arrays only) and ``path.json`` (metadata with the file's SHA-256)."""
+    import skops.io as sio
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    state: dict[str, Any] = {
-        "topics": list(classifier.topics),
-        "word_terms": classifier.word.get_feature_names_out().astype(str), "word_idf": classifier.word.idf_,
-        "coef": classifier.coef, "intercept": classifier.intercept,
-    }
+    full = classifier.state()
+    state = {key: full[key] for key in ("topics", "word_terms", "word_idf", "coef", "intercept")}
     tmp = path.with_suffix(".tmp")
     sio.dump(state, tmp)
     meta = {**classifier.meta, "sha256": hashlib.sha256(tmp.read_bytes()).hexdigest()}
@@ -291,6 +313,8 @@ def save(classifier: Classifier, path: Path) -> None:
 
 def load(path: Path) -> Classifier:
     """Read a model written by ``save``; refuse one whose bytes or types are not what we wrote."""
+    import skops.io as sio
+
     meta_path = Path(f"{path}.json")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -311,10 +335,9 @@ def load(path: Path) -> Classifier:
             raise ClassifierError(f"{path}: model file contains untrusted types ({', '.join(unexpected[:3])}); "
                                   "refusing to load it")
         state = sio.loads(content, trusted=sorted(found))
-        word = _rebuilt(state["word_terms"], state["word_idf"], meta["features"])
         thresholds = {str(k): float(v) for k, v in meta["thresholds"].items()}
-        return Classifier(list(state["topics"]), word, np.asarray(state["coef"]),
-                          np.asarray(state["intercept"]), thresholds, meta, meta.get("context") or {})
+        return Classifier(list(state["topics"]), state["word_terms"], state["word_idf"], state["coef"],
+                          state["intercept"], thresholds, meta, meta.get("context") or {})
     except ClassifierError:
         raise
     except Exception as e:  # skops and numpy raise many types for damaged files

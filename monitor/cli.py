@@ -6,6 +6,7 @@ import csv
 import functools
 import io
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
@@ -121,14 +122,15 @@ def _run_crawl(config: Config, db_path: str | Path, only: tuple[str, ...] = (), 
 
     store = Store(db_path, display_zone=config.settings.timezone)
     try:
-        classifier = model = None
+        classifier = None
         if tag:
             try:
-                classifier, model = ensure_model(classifiers_dir, store, on_train=_training_notice)
+                classifier = ensure_model(classifiers_dir, store, on_train=_training_notice)[0]
             except ClassifierError as e:
                 click.echo(f"warning: storing articles without tags: {e}", err=True)
         with progress_for(sys.stderr) as on_event:
-            report = run(config, store, only=only, limit=limit, workers=workers, on_event=on_event, model=model)
+            report = run(config, store, only=only, limit=limit, workers=workers, on_event=on_event,
+                         classifier=classifier)
         if classifier is not None:
             tag_stored(store, classifier, untagged_only=True)  # articles stored before a model existed
     finally:
@@ -250,28 +252,40 @@ def _open_existing(db_path: str, config_path: str | None):  # type: ignore[no-un
 @db_option
 @config_option
 @click.option("--tag", "tags", multiple=True, help="Only articles with this topic tag (repeatable: all of them).")
+@click.option("--min-score", type=click.FloatRange(0, 1), help="With --tag: only tags scored at least this.")
 @click.option("--source", "sources_", multiple=True, help="Only this source (repeatable).")
+@click.option("--region", "regions", multiple=True, help="Only sources of this region (repeatable).")
 @click.option("--since", help="From this day (YYYY-MM-DD, display zone) or time (ISO 8601).")
 @click.option("--until", help="Up to and including this day, or before this time.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @handle_errors
-def search(query: str | None, db_path: str, config_path: str, tags: tuple[str, ...], sources_: tuple[str, ...],
-           since: str | None, until: str | None, limit: int, fmt: str) -> None:
-    """Search stored articles (all words must match; best first). Without QUERY: the newest articles.
+def search(query: str | None, db_path: str, config_path: str, tags: tuple[str, ...], min_score: float | None,
+           sources_: tuple[str, ...], regions: tuple[str, ...], since: str | None, until: str | None, limit: int,
+           fmt: str) -> None:
+    """Search stored articles: all words must match, "a phrase", OR, -word or NOT word, prefix*. Words also
+    find their other forms (distribusi → pendistribusian) and synonyms (ASN → PNS), after the exact matches.
+    Without QUERY: the newest articles matching the filters.
 
-    Example: monitor search "surat suara" --since 2024-11-01 --format json
+    Example: monitor search '"surat suara" rusak OR kurang' --tag logistics --since 2024-11-01
     """
+    from .search import parse_query
+
+    parsed = parse_query(query) if query and query.strip() else None
     store = _open_existing(db_path, config_path)
     zone = str(store.zone)
-    rows = store.search(query, sources=list(sources_), since=_day(since, zone), until=_day(until, zone, end=True),
-                        tags=list(tags), limit=limit)
-    store.close()
+    try:
+        rows = store.search(parsed, sources=list(sources_), since=_day(since, zone),
+                            until=_day(until, zone, end=True), tags=list(tags), regions=list(regions),
+                            min_score=min_score, limit=limit)
+    finally:
+        store.close()
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["id", "published", "source", "title", "url", "tags", "snippet"])
+        writer = csv.DictWriter(buffer, fieldnames=["id", "published", "source", "title", "url", "tags", "snippet",
+                                                    "match"])
         writer.writeheader()
         for row in rows:
             writer.writerow({**row, "tags": ",".join(row["tags"])})
@@ -286,10 +300,15 @@ def search(query: str | None, db_path: str, config_path: str, tags: tuple[str, .
         for row in rows:
             table.add_row(str(row["id"]), (row["published"] or "")[:16].replace("T", " "), row["source"],
                           _escape(", ".join(row["tags"])),
-                          f"[bold]{_escape(row['title'])}[/bold]\n{_escape(row['snippet'] or '')}")
+                          f"[bold]{_escape(row['title'])}[/bold]\n{_marked(row['snippet'] or '')}")
         Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140).print(table)
         if not rows:
             click.echo("no articles found", err=True)
+
+
+def _marked(snippet: str) -> str:
+    """A snippet with its [matches] shown in colour on the terminal."""
+    return re.sub(r"\\\[([^\]]*)\]", r"[reverse]\1[/reverse]", _escape(snippet))
 
 
 def _escape(text: str) -> str:

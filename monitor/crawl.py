@@ -15,9 +15,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
-from . import classify
 from .classify import Classifier, Tagging
 from .discover import discover_links
 from .errors import ExtractError, FetchError
@@ -42,33 +41,35 @@ class Event:
     total: int = 0
 
 
-_MODELS: dict[str, Classifier] = {}  # per process: each worker loads the model once
+_WORKER: dict[str, Classifier] = {}  # in a worker process: the classifier it was started with
 
 
-def load_model(path: str) -> Classifier:
-    if path not in _MODELS:
-        _MODELS[path] = classify.load(Path(path))
-    return _MODELS[path]
+def start_worker(state: dict[str, Any] | None) -> None:
+    """Pool initializer: the classifier arrives as plain arrays from the crawling process."""
+    if state is not None:
+        _WORKER["classifier"] = Classifier.from_state(state)
 
 
 def extract_job(content: bytes, encoding: str, url: str, timezone_name: str, language: str | None,
-                model: str | None = None) -> tuple[Extraction | None, str | None, Tagging | None]:
-    """Worker-process entry: (extraction, None, tagging) or (None, reason, None); plain values cross processes."""
+                classifier: Classifier | None = None) -> tuple[Extraction | None, str | None, Tagging | None]:
+    """Extract (and tag) one page, in a worker process or inline: (extraction, None, tagging) or
+    (None, reason, None)."""
     try:
         html = content.decode(encoding, errors="replace")
         extraction = extract_article(html, url, timezone=timezone_name, language=language)
     except ExtractError as e:
         return None, e.reason, None
+    classifier = classifier or _WORKER.get("classifier")
     tagging = None
-    if model is not None:
-        tagging = load_model(model).predict([(extraction.article.title, extraction.article.text)])[0]
+    if classifier is not None:
+        tagging = classifier.predict([(extraction.article.title, extraction.article.text)])[0]
     return extraction, None, tagging
 
 
 class _Run:
     def __init__(self, config: Config, store: Store, fetcher: Fetcher, executor: Executor | None,
                  report: CrawlReport, limit: int | None, on_event: Callable[[Event], None],
-                 model: Path | None) -> None:
+                 classifier: Classifier | None) -> None:
         self.config = config
         self.store = store
         self.fetcher = fetcher
@@ -76,7 +77,7 @@ class _Run:
         self.report = report
         self.limit = limit
         self.on_event = on_event
-        self.model = str(model) if model else None
+        self.classifier = classifier
         self.known = store.known_urls()
         self.pending = 0
         self.last_commit = time.monotonic()
@@ -89,9 +90,9 @@ class _Run:
             self.last_commit = time.monotonic()
 
     async def extract(self, page: Page, source: Source) -> tuple[Extraction | None, str | None, Tagging | None]:
-        args = (page.content, page.encoding, page.final_url, source.timezone, source.language, self.model)
+        args = (page.content, page.encoding, page.final_url, source.timezone, source.language)
         if self.executor is None:
-            return extract_job(*args)
+            return extract_job(*args, self.classifier)
         return await asyncio.get_running_loop().run_in_executor(self.executor, extract_job, *args)
 
     def wanted(self, link: Link, source: Source) -> bool:
@@ -162,15 +163,14 @@ class _Run:
             self.maybe_commit()
             return "skipped"
         article = await self.whole_article(extraction, source)
-        if self.model and article.text != extraction.article.text:  # pages were added: tag the whole text
-            tagging = load_model(self.model).predict([(article.title, article.text)])[0]
+        if self.classifier and article.text != extraction.article.text:  # pages were added: tag the whole text
+            tagging = self.classifier.predict([(article.title, article.text)])[0]
         if not is_article_url(article.url, source) and article.url != canonicalize(page.final_url):
             article = type(article)(**{**article.__dict__, "url": canonicalize(page.final_url)})
         outcome, article_id = self.store.save_article(article, source.name, fetched_url=link.url,
                                                       fetched_at=page.fetched_at, listed_modified=link.modified)
-        if tagging is not None and outcome in ("new", "updated") and self.model:
-            self.store.save_tagging(article_id, tagging.tags, tagging.scores, tagging.why,
-                                    load_model(self.model).version)
+        if tagging is not None and outcome in ("new", "updated") and self.classifier:
+            self.store.save_tagging(article_id, tagging.tags, tagging.scores, tagging.why, self.classifier.version)
         self.known[link.url] = self.known[article.url] = link.modified.isoformat() if link.modified else None
         setattr(report, outcome, getattr(report, outcome) + 1)
         self.maybe_commit()
@@ -200,9 +200,9 @@ def default_workers() -> int:
 
 async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (), limit: int | None = None,
                       workers: int | None = None, on_event: Callable[[Event], None] | None = None,
-                      model: Path | None = None) -> CrawlReport:
+                      classifier: Classifier | None = None) -> CrawlReport:
     """Crawl the enabled sources (or those named in ``only``) once; failures are in the report.
-    With ``model`` (a saved classifier), every new or changed article is tagged as it is stored."""
+    With a classifier, every new or changed article is tagged as it is stored."""
     sources = [s for s in config.sources if (s.name in only if only else s.enabled)]
     store.sync_sources(config.sources)
     run_id = store.start_run(config.path)
@@ -212,12 +212,13 @@ async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (),
     executor: Executor | None = None
     if count > 0:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["monitor.extract"])
-        executor = ProcessPoolExecutor(max_workers=count, mp_context=context)
+        context.set_forkserver_preload(["monitor.extract", "monitor.classify"])
+        executor = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=start_worker,
+                                       initargs=(classifier.state() if classifier else None,))
     status = "failed"
     try:
         async with Fetcher(config.settings, cache=store, log=store.fetch_logger(run_id)) as fetcher:
-            run = _Run(config, store, fetcher, executor, report, limit, on_event or (lambda event: None), model)
+            run = _Run(config, store, fetcher, executor, report, limit, on_event or (lambda event: None), classifier)
             results = await asyncio.gather(*(run.crawl_source(s) for s in sources), return_exceptions=True)
             for source, result in zip(sources, results, strict=True):
                 if isinstance(result, BaseException):  # a bug must not hide the other sources' results

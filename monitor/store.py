@@ -26,8 +26,9 @@ from .dates import to_utc_iso
 from .errors import StoreError
 from .fetch import CacheEntry, FetchRecord
 from .models import Article, Source
+from .search import Query, highlight, index_text, parse_query, to_fts
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # A topic applies when a person added it, or the model gave it and nobody removed it.
 EFFECTIVE = "(CASE t.label WHEN 'add' THEN 1 WHEN 'remove' THEN 0 ELSE t.tagged END)"
 
@@ -85,7 +86,17 @@ def _migrate_2(db: sqlite_utils.Database) -> None:
     db.table("labels").create_index(["article_id"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
+def _migrate_3(db: sqlite_utils.Database) -> None:
+    """An expanded index (each word and its stem) for Indonesian morphology; titles weigh ten times the body."""
+    db.execute("CREATE VIRTUAL TABLE articles_stem USING fts5(title, text, tokenize='unicode61 remove_diacritics 2')")
+    for table in ("articles_fts", "articles_stem"):
+        db.execute(f"INSERT INTO {table}({table}, rank) VALUES('rank', 'bm25(10.0, 1.0)')")
+    rows = db.execute("SELECT id, title, text FROM articles").fetchall()
+    db.conn.executemany("INSERT INTO articles_stem (rowid, title, text) VALUES (?, ?, ?)",
+                        [(i, index_text(t), index_text(x)) for i, t, x in rows])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 
 
 class Store:
@@ -271,6 +282,7 @@ class Store:
                      to_utc_iso(article.updated), article.dateline, article.description, article.image,
                      article.text, article.content_hash, json.dumps(list(article.pages)), fetched_url, fetched,
                      fetched, (version or 1) + 1, listed, article_id))
+                self._index_stems(conn, article_id, article)
                 return "updated", article_id
             twin = conn.execute("SELECT id, published FROM articles WHERE content_hash=? ORDER BY id LIMIT 1",
                                 (article.content_hash,)).fetchone()
@@ -287,6 +299,7 @@ class Store:
                         (*self._columns(article, source, fetched_url)[:15], json.dumps(list(article.pages)),
                          fetched_url, fetched, twin_id))
                     conn.execute("DELETE FROM urls WHERE url IN (?, ?)", (article.url, fetched_url))
+                    self._index_stems(conn, twin_id, article)
                     self._add_urls(conn, twin_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
                 else:
                     self._add_urls(conn, twin_id, source, [(article.url, "duplicate"), (fetched_url, "duplicate")])
@@ -300,6 +313,7 @@ class Store:
                  fetched, fetched, fetched, listed))
             article_id = int(cursor.lastrowid or 0)
             self._add_urls(conn, article_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
+            self._index_stems(conn, article_id, article)
             return "new", article_id
 
     @staticmethod
@@ -309,6 +323,12 @@ class Store:
                 article.published_from, to_utc_iso(article.updated), article.dateline, article.description,
                 article.image, article.language, article.sitename, json.dumps(list(article.categories)),
                 json.dumps(list(article.tags)), article.text, article.content_hash)
+
+    @staticmethod
+    def _index_stems(conn: sqlite3.Connection, article_id: int, article: Article) -> None:
+        conn.execute("DELETE FROM articles_stem WHERE rowid=?", (article_id,))
+        conn.execute("INSERT INTO articles_stem (rowid, title, text) VALUES (?, ?, ?)",
+                     (article_id, index_text(article.title), index_text(article.text)))
 
     @staticmethod
     def _add_urls(conn: sqlite3.Connection, article_id: int, source: str, urls: list[tuple[str, str]]) -> None:
@@ -449,17 +469,26 @@ class Store:
             "content_hash": data["content_hash"],
         }
 
-    def search(self, query: str | None = None, *, sources: list[str] | None = None, since: datetime | None = None,
-               until: datetime | None = None, tags: list[str] | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """Articles matching a full-text query (every word, best first) or the newest ones, with filters."""
+    def search(self, query: Query | str | None = None, *, sources: list[str] | None = None,
+               since: datetime | None = None, until: datetime | None = None, tags: list[str] | None = None,
+               regions: list[str] | None = None, min_score: float | None = None,
+               limit: int = 20) -> list[dict[str, Any]]:
+        """Articles matching a parsed query (exact matches first, then by morphology and synonyms; bm25 with
+        titles weighing more) or, without a query, the newest ones; filters apply to both."""
+        if isinstance(query, str):
+            query = parse_query(query) if query.strip() else None
         where: list[str] = []
         params: list[Any] = []
         for topic in tags or []:
-            where.append(f"a.id IN (SELECT article_id FROM article_tags t WHERE t.topic=? AND {EFFECTIVE}=1)")
-            params.append(topic)
+            score = " AND t.score >= ?" if min_score is not None else ""
+            where.append(f"a.id IN (SELECT article_id FROM article_tags t WHERE t.topic=? AND {EFFECTIVE}=1{score})")
+            params.extend([topic, min_score] if min_score is not None else [topic])
         if sources:
             where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
             params.extend(sources)
+        if regions:
+            where.append(f"a.source IN (SELECT name FROM sources WHERE region IN ({', '.join('?' for _ in regions)}))")
+            params.extend(regions)
         if since:
             where.append("a.published >= ?")
             params.append(to_utc_iso(since))
@@ -467,17 +496,29 @@ class Store:
             where.append("a.published < ?")
             params.append(to_utc_iso(until))
         filters = (" AND " + " AND ".join(where)) if where else ""
-        if query and query.strip():
-            sql = ("SELECT a.id, a.url, a.title, a.source, a.published, snippet(articles_fts, 1, '[', ']', '…', 24)"
-                   " AS snippet FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-                   f" WHERE articles_fts MATCH ?{filters} ORDER BY rank LIMIT ?")
-            rows = self.db.execute(sql, [self.db.quote_fts(query), *params, limit]).fetchall()
-        else:
-            sql = (f"SELECT a.id, a.url, a.title, a.source, a.published, substr(a.text, 1, 200) AS snippet"
-                   f" FROM articles a WHERE 1=1{filters} ORDER BY a.published DESC, a.id DESC LIMIT ?")
-            rows = self.db.execute(sql, [*params, limit]).fetchall()
-        return [dict(id=r[0], url=r[1], title=r[2], source=r[3], published=self._local(r[4]),
-                     tags=self.tags_of(r[0])[0], snippet=r[5]) for r in rows]
+        try:
+            if query is not None:
+                exact, expanded = to_fts(query, expanded=False), to_fts(query, expanded=True)
+                sql = ("SELECT a.id, a.url, a.title, a.source, a.published, m.pass, a.text FROM ("
+                       " SELECT rowid, rank, 0 AS pass FROM articles_fts WHERE articles_fts MATCH ?"
+                       " UNION ALL SELECT rowid, rank, 1 FROM articles_stem WHERE articles_stem MATCH ?"
+                       " AND rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+                       f") m JOIN articles a ON a.id = m.rowid WHERE 1=1{filters} ORDER BY m.pass, m.rank LIMIT ?")
+                rows = self.db.execute(sql, [exact, expanded, exact, *params, limit]).fetchall()
+            else:
+                sql = (f"SELECT a.id, a.url, a.title, a.source, a.published, 0, a.text FROM articles a"
+                       f" WHERE 1=1{filters} ORDER BY a.published DESC, a.id DESC LIMIT ?")
+                rows = self.db.execute(sql, [*params, limit]).fetchall()
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: search failed: {e}") from None
+        results = []
+        for article_id, url, title, source, published, exact_pass, text in rows:
+            snippet = highlight(text, query) if query is not None else text[:200]
+            results.append(dict(id=article_id, url=url, title=title, source=source, published=self._local(published),
+                                tags=self.tags_of(article_id)[0], snippet=snippet,
+                                match="exact" if query is not None and exact_pass == 0 else
+                                ("related form" if query is not None else None)))
+        return results
 
     def _model_version(self, article_id: int) -> str | None:
         row = self.db.execute("SELECT model_version FROM article_tags WHERE article_id=? LIMIT 1",

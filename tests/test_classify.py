@@ -92,7 +92,7 @@ def test_predict_gives_tags_scores_and_explaining_terms(small_model: classify.Cl
 def test_thresholds_decide_the_tags(small_model: classify.Classifier) -> None:
     item = [("Bawaslu Periksa ASN yang Ikut Kampanye", "Aparatur sipil negara diduga melanggar netralitas.")]
     score = small_model.predict(item)[0].scores["asn_neutrality"]
-    parts = (small_model.topics, small_model.word, small_model.coef, small_model.intercept)
+    parts = (small_model.topics, small_model._names, small_model._idf, small_model.coef, small_model.intercept)
     strict = classify.Classifier(*parts, {**small_model.thresholds, "asn_neutrality": min(score + 0.01, 1.0)}, {})
     loose = classify.Classifier(*parts, {**small_model.thresholds, "asn_neutrality": max(score - 0.01, 0.0)}, {})
     assert "asn_neutrality" not in strict.predict(item)[0].tags
@@ -309,5 +309,5 @@ def test_fast_feature_path_equals_scikit_learn(small_model: classify.Classifier)
     docs = [classify.prepare(a.title, "\n\n".join(a.paragraphs)) for s in load_sites().values() for a in s.articles]
     docs += ["", "kata yang tidak ada dalam kosakata sama sekali"]
     fast = small_model._word_features(docs).toarray()
-    reference = small_model.word.transform(docs).toarray()
+    reference = small_model.vectorizer().transform(docs).toarray()
     assert np.allclose(fast, reference, atol=1e-6)

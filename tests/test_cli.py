@@ -91,10 +91,25 @@ def test_search_json_contract_and_filters(crawled) -> None:
 
 def test_search_survives_odd_queries(crawled) -> None:
     _, _, db, _ = crawled
-    for query in ('"unbalanced', "AND (", "*", "-", "a:b", "🙂", "NEAR("):
+    for query in ('"unbalanced', "AND ( suara", "a:b", "NEAR(", '"surat suara" OR', "logistik -hoaks"):
         result = run("search", query, "--db", str(db), "--format", "json")
         assert result.exit_code == 0, (query, result.output)
         json.loads(result.output)
+    for query in ("*", "-", "🙂", "NOT pilkada", "AND ("):
+        result = run("search", query, "--db", str(db), "--format", "json")
+        assert result.exit_code == 2, (query, result.output)
+        assert result.output.startswith("error: nothing to search for") and result.output.count("\n") == 1
+
+
+def test_search_table_marks_matches_and_filters_by_tag_and_region(crawled) -> None:
+    _, config, db, _ = crawled
+    table = run("search", "distribusi", "--db", str(db), "--config", str(config))
+    assert table.exit_code == 0 and "distribusi" in table.output.lower()
+    rows = json.loads(run("search", "distribusi", "--db", str(db), "--format", "json").output)
+    assert any(r["match"] == "related form" for r in rows)  # mendistribusikan, pendistribusian …
+    assert json.loads(run("search", "--db", str(db), "--region", "Kalimantan Timur", "--format", "json",
+                          "--limit", "5").output)
+    assert json.loads(run("search", "--db", str(db), "--region", "Papua", "--format", "json").output) == []
 
 
 def test_show_json_has_every_contract_field(crawled) -> None:
