@@ -257,17 +257,7 @@ def parse_config(text: str, name: str = "feeds.yaml") -> Config:
                 enabled=s.enabled,
             )
         )
-    st = parsed.settings
-    settings = Settings(
-        user_agent=st.user_agent,
-        timezone=st.timezone,
-        concurrency=st.concurrency,
-        timeout=st.timeout,
-        max_bytes=st.max_bytes,
-        retries=st.retries,
-        max_pages=st.max_pages,
-    )
-    return Config(path=name, settings=settings, sources=tuple(sources))
+    return Config(path=name, settings=Settings(**parsed.settings.model_dump()), sources=tuple(sources))
 
 
 def _pick(*values: Any) -> Any:

@@ -173,3 +173,9 @@ def test_demo_command_builds_the_demo_database(tmp_path: Path) -> None:
     refused = subprocess.run([sys.executable, "-m", "monitor", "demo", "--db", str(other)], capture_output=True,
                              text=True, timeout=60)
     assert refused.returncode == 1 and "not a demo database" in refused.stderr
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in cli.commands:
+        assert f"`monitor {name}" in readme, name
