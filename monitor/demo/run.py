@@ -64,9 +64,10 @@ def run_demo(db_path: str, *, serve: bool = False, echo: Callable[[str], None] =
 
 
 def _showcase(store: Store, echo: Callable[[str], None]) -> None:
-    rows = store.db.execute(
-        "SELECT id FROM articles ORDER BY (url LIKE ?) DESC, published DESC LIMIT 3", (f"%{SHOWCASE}%",)).fetchall()
-    for (article_id,) in rows:
+    ids = [row[0] for row in store.db.execute("SELECT id FROM articles WHERE url LIKE ?", (f"%{SHOWCASE}%",))]
+    for (topic,) in store.db.execute("SELECT DISTINCT topic FROM article_tags ORDER BY topic"):
+        ids += [r["id"] for r in store.search(tags=[topic], limit=3) if r["id"] not in ids][:1]
+    for article_id in ids:
         article = store.article(article_id)
         if article is None:
             continue
