@@ -542,6 +542,34 @@ def label(article_id: int, add: tuple[str, ...], remove: tuple[str, ...], db_pat
 
 
 @cli.command()
+@db_option
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; give 0.0.0.0 to share on a network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@handle_errors
+def serve(db_path: str, config_path: str, host: str, port: int) -> None:
+    """Browse and search the archive in a web browser: facets, article pages, CSV and JSON export.
+
+    Example: monitor serve --db monitor.db --port 8080
+    """
+    from .web.app import make_web_server
+
+    store = _open_existing(db_path, config_path)  # fails early, upgrades the schema once
+    zone = str(store.zone)
+    store.close()
+    try:
+        server = make_web_server(db_path, host=host, port=port, zone=zone)
+    except OSError as e:
+        raise MonitorError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    click.echo(f"serving {db_path} at http://{host}:{server.server_port}/ (Ctrl-C to stop)", err=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+@cli.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default="demo.db", show_default=True,
               help="Database for the demo (replaced if it holds an earlier demo).")
 @click.option("--serve", is_flag=True, help="Keep serving the sample sites after the crawl, until Ctrl-C.")

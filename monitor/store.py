@@ -469,14 +469,8 @@ class Store:
             "content_hash": data["content_hash"],
         }
 
-    def search(self, query: Query | str | None = None, *, sources: list[str] | None = None,
-               since: datetime | None = None, until: datetime | None = None, tags: list[str] | None = None,
-               regions: list[str] | None = None, min_score: float | None = None,
-               limit: int = 20) -> list[dict[str, Any]]:
-        """Articles matching a parsed query (exact matches first, then by morphology and synonyms; bm25 with
-        titles weighing more) or, without a query, the newest ones; filters apply to both."""
-        if isinstance(query, str):
-            query = parse_query(query) if query.strip() else None
+    def _filters(self, tags: list[str] | None, min_score: float | None, sources: list[str] | None,
+                 regions: list[str] | None, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
         for topic in tags or []:
@@ -495,30 +489,74 @@ class Store:
         if until:
             where.append("a.published < ?")
             params.append(to_utc_iso(until))
-        filters = (" AND " + " AND ".join(where)) if where else ""
+        return (" AND " + " AND ".join(where)) if where else "", params
+
+    def _matching(self, query: Query | None, filters: str, params: list[Any]) -> tuple[str, list[Any]]:
+        """SQL giving (id, pass, rank) of every article that matches: pass 0 exact, 1 by other forms."""
+        if query is None:
+            return f"SELECT a.id, 0 AS pass, 0 AS rank FROM articles a WHERE 1=1{filters}", params
+        exact, expanded = to_fts(query, expanded=False), to_fts(query, expanded=True)
+        sql = ("SELECT a.id, m.pass, m.rank FROM ("
+               " SELECT rowid, rank, 0 AS pass FROM articles_fts WHERE articles_fts MATCH ?"
+               " UNION ALL SELECT rowid, rank, 1 FROM articles_stem WHERE articles_stem MATCH ?"
+               " AND rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+               f") m JOIN articles a ON a.id = m.rowid WHERE 1=1{filters}")
+        return sql, [exact, expanded, exact, *params]
+
+    def search(self, query: Query | str | None = None, *, sources: list[str] | None = None,
+               since: datetime | None = None, until: datetime | None = None, tags: list[str] | None = None,
+               regions: list[str] | None = None, min_score: float | None = None, limit: int = 20,
+               offset: int = 0, mark: tuple[str, str] = ("[", "]")) -> list[dict[str, Any]]:
+        """Articles matching a query (exact matches first, then by morphology and synonyms; bm25 with titles
+        weighing more) or, without a query, the newest ones; filters apply to both."""
+        if isinstance(query, str):
+            query = parse_query(query) if query.strip() else None
+        filters, params = self._filters(tags, min_score, sources, regions, since, until)
+        matching, params = self._matching(query, filters, params)
+        order = "m.pass, m.rank" if query is not None else "a.published DESC, a.id DESC"
+        sql = (f"SELECT a.id, a.url, a.title, a.source, a.published, m.pass, a.text FROM ({matching}) m"
+               f" JOIN articles a ON a.id = m.id ORDER BY {order} LIMIT ? OFFSET ?")
         try:
-            if query is not None:
-                exact, expanded = to_fts(query, expanded=False), to_fts(query, expanded=True)
-                sql = ("SELECT a.id, a.url, a.title, a.source, a.published, m.pass, a.text FROM ("
-                       " SELECT rowid, rank, 0 AS pass FROM articles_fts WHERE articles_fts MATCH ?"
-                       " UNION ALL SELECT rowid, rank, 1 FROM articles_stem WHERE articles_stem MATCH ?"
-                       " AND rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-                       f") m JOIN articles a ON a.id = m.rowid WHERE 1=1{filters} ORDER BY m.pass, m.rank LIMIT ?")
-                rows = self.db.execute(sql, [exact, expanded, exact, *params, limit]).fetchall()
-            else:
-                sql = (f"SELECT a.id, a.url, a.title, a.source, a.published, 0, a.text FROM articles a"
-                       f" WHERE 1=1{filters} ORDER BY a.published DESC, a.id DESC LIMIT ?")
-                rows = self.db.execute(sql, [*params, limit]).fetchall()
+            rows = self.db.execute(sql, [*params, limit, offset]).fetchall()
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: search failed: {e}") from None
         results = []
         for article_id, url, title, source, published, exact_pass, text in rows:
-            snippet = highlight(text, query) if query is not None else text[:200]
+            snippet = highlight(text, query, mark=mark) if query is not None else text[:200]
             results.append(dict(id=article_id, url=url, title=title, source=source, published=self._local(published),
                                 tags=self.tags_of(article_id)[0], snippet=snippet,
                                 match="exact" if query is not None and exact_pass == 0 else
                                 ("related form" if query is not None else None)))
         return results
+
+    def facets(self, query: Query | str | None = None, *, sources: list[str] | None = None,
+               since: datetime | None = None, until: datetime | None = None, tags: list[str] | None = None,
+               regions: list[str] | None = None, min_score: float | None = None) -> dict[str, Any]:
+        """How many matching articles there are, by tag, source, region and day (display zone)."""
+        if isinstance(query, str):
+            query = parse_query(query) if query.strip() else None
+        filters, params = self._filters(tags, min_score, sources, regions, since, until)
+        matching, params = self._matching(query, filters, params)
+        base = f"WITH m AS ({matching}) "
+        try:
+            total = self.db.execute(base + "SELECT COUNT(*) FROM m", params).fetchone()[0]
+            by_tag = self.db.execute(base + f"SELECT t.topic, COUNT(*) FROM m JOIN article_tags t ON t.article_id=m.id"
+                                     f" WHERE {EFFECTIVE}=1 GROUP BY t.topic ORDER BY 2 DESC", params).fetchall()
+            by_source = self.db.execute(base + "SELECT a.source, COUNT(*) FROM m JOIN articles a ON a.id=m.id"
+                                        " GROUP BY a.source ORDER BY 2 DESC", params).fetchall()
+            by_region = self.db.execute(base + "SELECT s.region, COUNT(*) FROM m JOIN articles a ON a.id=m.id"
+                                        " JOIN sources s ON s.name=a.source WHERE s.region IS NOT NULL"
+                                        " GROUP BY s.region ORDER BY 2 DESC", params).fetchall()
+            published = self.db.execute(base + "SELECT a.published FROM m JOIN articles a ON a.id=m.id"
+                                        " WHERE a.published IS NOT NULL", params).fetchall()
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: search failed: {e}") from None
+        days: dict[str, int] = {}
+        for (value,) in published:
+            day = datetime.fromisoformat(value).astimezone(self.zone).date().isoformat()
+            days[day] = days.get(day, 0) + 1
+        return {"total": total, "tag": by_tag, "source": by_source, "region": by_region,
+                "day": sorted(days.items(), reverse=True)}
 
     def _model_version(self, article_id: int) -> str | None:
         row = self.db.execute("SELECT model_version FROM article_tags WHERE article_id=? LIMIT 1",
