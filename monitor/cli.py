@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import re
 import sys
@@ -283,13 +281,9 @@ def search(query: str | None, db_path: str, config_path: str, tags: tuple[str, .
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["id", "published", "source", "title", "url", "tags", "snippet",
-                                                    "match"])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "tags": ",".join(row["tags"])})
-        click.echo(buffer.getvalue(), nl=False)
+        from .search import results_csv
+
+        click.echo(results_csv(rows), nl=False)
     else:
         from rich.console import Console
         from rich.table import Table

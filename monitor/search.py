@@ -14,9 +14,13 @@ FTS5 syntax.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import Stemmer
 
@@ -204,3 +208,16 @@ def highlight(text: str, query: Query, *, width: int = 200, mark: tuple[str, str
         last = b
     out.append(text[last:end])
     return ("…" if start else "") + "".join(out).replace("\n", " ") + ("…" if end < len(text) else "")
+
+
+CSV_FIELDS = ["id", "published", "source", "title", "url", "tags", "snippet", "match"]
+
+
+def results_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """Search results as CSV (tags joined by commas), for the command line and the web export."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "tags": ",".join(row["tags"])})
+    return buffer.getvalue()

@@ -39,3 +39,21 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("MONITOR_CACHE_DIR", None)
     else:
         os.environ["MONITOR_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample sites crawled (and tagged) by ``monitor crawl`` into a database; copy it before writing."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.demo import demo_config
+
+    folder = tmp_path_factory.mktemp("demo-db")
+    with SampleServer() as sites:
+        config = folder / "feeds.yaml"
+        config.write_text(demo_config(sites.base_urls))
+        db = folder / "monitor.db"
+        result = CliRunner().invoke(cli, ["crawl", "--config", str(config), "--db", str(db), "--workers", "0"])
+        assert result.exit_code == 0, result.output
+    return db

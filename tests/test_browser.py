@@ -9,10 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from monitor.cli import cli
-from monitor.demo import SampleServer, demo_config
 from monitor.extract import content_hash
 from monitor.models import Article
 from monitor.store import Store
@@ -30,14 +27,9 @@ from selenium.webdriver.common.by import By  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("browser")
-    with SampleServer() as sites:
-        config = folder / "feeds.yaml"
-        config.write_text(demo_config(sites.base_urls))
-        db = folder / "monitor.db"
-        assert CliRunner().invoke(cli, ["crawl", "--config", str(config), "--db", str(db),
-                                        "--workers", "0"]).exit_code == 0
+def site(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("browser") / "monitor.db"
+    shutil.copy(demo_db, db)
     store = Store(db)
     text = "Warga melapor surat suara rusak di TPS 7. Petugas KPPS mengganti surat suara itu dengan cadangan."
     when = datetime(2024, 11, 27, 6, tzinfo=UTC)

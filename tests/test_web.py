@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.demo import SampleServer, demo_config
 from monitor.extract import content_hash
 from monitor.models import Article
 from monitor.store import Store
@@ -23,14 +22,9 @@ EVIL = '<script>alert("x")</script> Surat Suara <b>Rusak</b>'
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("web")
-    with SampleServer() as sites:
-        config = folder / "feeds.yaml"
-        config.write_text(demo_config(sites.base_urls))
-        db = folder / "monitor.db"
-        result = CliRunner().invoke(cli, ["crawl", "--config", str(config), "--db", str(db), "--workers", "0"])
-        assert result.exit_code == 0, result.output
+def web(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("web") / "monitor.db"
+    shutil.copy(demo_db, db)
     store = Store(db)
     text = 'Warga menemukan <img src=x onerror=alert(1)> surat suara rusak di TPS 3 & melapor ke "KPPS".'
     now = datetime(2024, 11, 27, 5, tzinfo=UTC)

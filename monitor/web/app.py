@@ -3,8 +3,6 @@ marked after escaping, and the pages carry no scripts (a Content-Security-Policy
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -20,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..errors import MonitorError
-from ..search import parse_query
+from ..search import parse_query, results_csv
 from ..store import Store
 
 PAGE_SIZE = 20
@@ -150,13 +148,7 @@ class WebApp:
         if as_json:
             return self._respond(start_response, "200 OK", json.dumps(rows, ensure_ascii=False, indent=1),
                                  "application/json; charset=utf-8")
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["id", "published", "source", "title", "url", "tags", "snippet",
-                                                    "match"])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "tags": ",".join(row["tags"])})
-        return self._respond(start_response, "200 OK", buffer.getvalue(), "text/csv; charset=utf-8")
+        return self._respond(start_response, "200 OK", results_csv(rows), "text/csv; charset=utf-8")
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
