@@ -512,22 +512,46 @@ class Store:
         if isinstance(query, str):
             query = parse_query(query) if query.strip() else None
         filters, params = self._filters(tags, min_score, sources, regions, since, until)
-        matching, params = self._matching(query, filters, params)
-        order = "m.pass, m.rank" if query is not None else "a.published DESC, a.id DESC"
-        sql = (f"SELECT a.id, a.url, a.title, a.source, a.published, m.pass, a.text FROM ({matching}) m"
-               f" JOIN articles a ON a.id = m.id ORDER BY {order} LIMIT ? OFFSET ?")
         try:
-            rows = self.db.execute(sql, [*params, limit, offset]).fetchall()
+            if query is None:
+                hits = [(row[0], 0) for row in self.db.execute(
+                    f"SELECT a.id FROM articles a WHERE 1=1{filters} ORDER BY a.published DESC, a.id DESC"
+                    " LIMIT ? OFFSET ?", [*params, limit, offset])]
+            else:
+                hits = self._ranked(query, filters, params, limit, offset)
+            rows = {r[0]: r for r in self.db.execute(
+                f"SELECT id, url, title, source, published, text FROM articles WHERE id IN"
+                f" ({', '.join('?' for _ in hits)})", [h[0] for h in hits])} if hits else {}
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: search failed: {e}") from None
         results = []
-        for article_id, url, title, source, published, exact_pass, text in rows:
+        for article_id, exact_pass in hits:
+            _, url, title, source, published, text = rows[article_id]
             snippet = highlight(text, query, mark=mark) if query is not None else text[:200]
             results.append(dict(id=article_id, url=url, title=title, source=source, published=self._local(published),
                                 tags=self.tags_of(article_id)[0], snippet=snippet,
-                                match="exact" if query is not None and exact_pass == 0 else
-                                ("related form" if query is not None else None)))
+                                match=None if query is None else ("exact" if exact_pass == 0 else "related form")))
         return results
+
+    def _ranked(self, query: Query, filters: str, params: list[Any], limit: int, offset: int) -> list[tuple[int, int]]:
+        """(id, pass) of one page of matches: exact ones by rank, then the other forms only to fill the page."""
+        exact, expanded = to_fts(query, expanded=False), to_fts(query, expanded=True)
+        hits = [(row[0], 0) for row in self.db.execute(
+            "SELECT a.id FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?) m"
+            f" JOIN articles a ON a.id = m.rowid WHERE 1=1{filters} ORDER BY m.rank LIMIT ? OFFSET ?",
+            [exact, *params, limit, offset])]
+        if len(hits) == limit:
+            return hits
+        exact_total = offset + len(hits) if hits else self.db.execute(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) m"
+            f" JOIN articles a ON a.id = m.rowid WHERE 1=1{filters}", [exact, *params]).fetchone()[0]
+        hits += [(row[0], 1) for row in self.db.execute(
+            "SELECT a.id FROM (SELECT rowid, rank FROM articles_stem WHERE articles_stem MATCH ?) m"
+            " JOIN articles a ON a.id = m.rowid"
+            f" WHERE a.id NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?){filters}"
+            " ORDER BY m.rank LIMIT ? OFFSET ?",
+            [expanded, exact, *params, limit - len(hits), max(0, offset - exact_total)])]
+        return hits
 
     def facets(self, query: Query | str | None = None, *, sources: list[str] | None = None,
                since: datetime | None = None, until: datetime | None = None, tags: list[str] | None = None,
