@@ -16,8 +16,7 @@ import click
 
 from . import __version__
 from .config import load_config
-from .errors import ClassifierError, ConfigError, MonitorError
-from .models import Config, CrawlReport
+from .errors import ConfigError, MonitorError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -107,58 +106,17 @@ def crawl(config_path: str, db_path: str, only: tuple[str, ...], limit: int | No
     unknown = [name for name in only if name not in {s.name for s in config.sources}]
     if unknown:
         raise ConfigError(f"{config_path}: no source named {', '.join(map(repr, unknown))}")
-    report = _run_crawl(config, db_path, only, limit, workers, tag=tag, classifiers_dir=classifiers_dir)
+    from .progress import crawl_in_terminal
+
+    report = crawl_in_terminal(config, db_path, only=only, limit=limit, workers=workers, tag=tag,
+                               classifiers_dir=classifiers_dir)
     sys.exit(0 if report.any_ok else 1)
 
 
-def _run_crawl(config: Config, db_path: str | Path, only: tuple[str, ...] = (), limit: int | None = None,
-               workers: int | None = None, *, tag: bool = True, classifiers_dir: Path | None = None) -> CrawlReport:
-    from .crawl import crawl as run
-    from .progress import progress_for
-    from .store import Store
-    from .tagger import ensure_model, tag_stored
-
-    store = Store(db_path, display_zone=config.settings.timezone)
-    try:
-        classifier = None
-        if tag:
-            try:
-                classifier = ensure_model(classifiers_dir, store, on_train=_training_notice)[0]
-            except ClassifierError as e:
-                click.echo(f"warning: storing articles without tags: {e}", err=True)
-        with progress_for(sys.stderr) as on_event:
-            report = run(config, store, only=only, limit=limit, workers=workers, on_event=on_event,
-                         classifier=classifier)
-        if classifier is not None:
-            tag_stored(store, classifier, untagged_only=True)  # articles stored before a model existed
-    finally:
-        store.close()
-    _print_report(report)
-    return report
-
-
 def _training_notice(examples: int) -> None:
-    click.echo(f"training the topic classifier on {examples} examples (once per change of the data)…", err=True)
+    from .progress import training_notice
 
-
-def _print_report(report: CrawlReport) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"Crawl run {report.run_id}", show_lines=False)
-    for column in ("source", "links", "new", "updated", "duplicate", "unchanged", "skipped", "failed", "status"):
-        table.add_column(column, justify="left" if column in ("source", "status") else "right")
-    for name, r in report.sources.items():
-        status = "ok" if r.ok else "FAILED"
-        table.add_row(name, *(str(getattr(r, c)) for c in ("links", "new", "updated", "duplicate", "unchanged",
-                                                          "skipped", "failed")), status)
-    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
-    console.print(table)
-    for name, r in report.sources.items():
-        for error in r.errors[:5]:
-            console.print(f"  {name}: {error}", markup=False, highlight=False)
-        if len(r.errors) > 5:
-            console.print(f"  {name}: … and {len(r.errors) - 5} more errors (see the fetches table)")
+    click.echo(training_notice(examples), err=True)
 
 
 @cli.command()

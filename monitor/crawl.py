@@ -13,8 +13,9 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .classify import Classifier, Tagging
@@ -22,7 +23,7 @@ from .discover import discover_links
 from .errors import ExtractError, FetchError
 from .extract import Extraction, extract_article, merge_pages
 from .fetch import Fetcher
-from .models import Config, CrawlReport, Link, Page, Source, SourceReport
+from .models import Article, Config, CrawlReport, Link, Page, Source, SourceReport
 from .store import Store
 from .urls import canonicalize, is_article_url
 
@@ -166,7 +167,7 @@ class _Run:
         if self.classifier and article.text != extraction.article.text:  # pages were added: tag the whole text
             tagging = self.classifier.predict([(article.title, article.text)])[0]
         if not is_article_url(article.url, source) and article.url != canonicalize(page.final_url):
-            article = type(article)(**{**article.__dict__, "url": canonicalize(page.final_url)})
+            article = replace(article, url=canonicalize(page.final_url))
         outcome, article_id = self.store.save_article(article, source.name, fetched_url=link.url,
                                                       fetched_at=page.fetched_at, listed_modified=link.modified)
         if tagging is not None and outcome in ("new", "updated") and self.classifier:
@@ -176,7 +177,7 @@ class _Run:
         self.maybe_commit()
         return outcome
 
-    async def whole_article(self, first: Extraction, source: Source):  # type: ignore[no-untyped-def]
+    async def whole_article(self, first: Extraction, source: Source) -> Article:
         """Multi-page articles: the "show all" page when there is one, else every numbered page."""
         urls = [first.all_pages_url] if first.all_pages_url else list(first.next_pages)
         others: list[Extraction] = []
@@ -189,8 +190,7 @@ class _Run:
             if extraction is not None:
                 others.append(extraction)
         if first.all_pages_url and others:
-            whole = others[0].article
-            return type(whole)(**{**whole.__dict__, "url": first.article.url, "pages": (first.all_pages_url,)})
+            return replace(others[0].article, url=first.article.url, pages=(first.all_pages_url,))
         return merge_pages(first, others) if others else first.article
 
 
@@ -237,3 +237,30 @@ async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (),
 def crawl(config: Config, store: Store, **kwargs: object) -> CrawlReport:
     """Synchronous wrapper of ``crawl_async``."""
     return asyncio.run(crawl_async(config, store, **kwargs))  # type: ignore[arg-type]
+
+
+def crawl_database(config: Config, db_path: str | Path, *, only: Sequence[str] = (), limit: int | None = None,
+                   workers: int | None = None, tag: bool = True, classifiers_dir: Path | None = None,
+                   on_event: Callable[[Event], None] | None = None, on_train: Callable[[int], None] | None = None,
+                   warn: Callable[[str], None] = lambda message: None) -> CrawlReport:
+    """One crawl into a database file, tagging as it goes: the model is trained first when there is none,
+    and articles stored before a model existed are tagged at the end. A classifier that cannot be used
+    is reported through ``warn`` and the crawl stores articles untagged."""
+    from .errors import ClassifierError
+    from .tagger import ensure_model, tag_stored
+
+    store = Store(db_path, display_zone=config.settings.timezone)
+    try:
+        classifier = None
+        if tag:
+            try:
+                classifier = ensure_model(classifiers_dir, store, on_train=on_train)[0]
+            except ClassifierError as e:
+                warn(f"storing articles without tags: {e}")
+        report = crawl(config, store, only=only, limit=limit, workers=workers, on_event=on_event,
+                       classifier=classifier)
+        if classifier is not None:
+            tag_stored(store, classifier, untagged_only=True)
+    finally:
+        store.close()
+    return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -205,7 +206,8 @@ async def discover_links(source: Source, fetcher: Fetcher, *, max_bytes: int) ->
     return found
 
 
-async def _walk_sitemap(url: str, source: Source, fetch, found: Discovery, max_bytes: int, depth: int) -> None:  # type: ignore[no-untyped-def]
+async def _walk_sitemap(url: str, source: Source, fetch: Callable[[str, str, bool], Awaitable[Page | None]],
+                        found: Discovery, max_bytes: int, depth: int) -> None:
     page = await fetch(url, "sitemap", True)
     if page is None:
         return

@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -363,30 +363,30 @@ def merge_pages(first: Extraction, others: list[Extraction]) -> Article:
 
 
 def _published(ld: dict[str, object] | None, meta: dict[str, str], time_nodes: list[str], header_text: str,
-               trafilatura_date: str | None, text: str, url: str, tz: object,
+               trafilatura_date: str | None, text: str, url: str, tz: tzinfo,
                now: datetime | None) -> tuple[datetime | None, str | None]:
     """Publication time by trust: JSON-LD, meta tags, <time itemprop>, text by the headline, URL, lead."""
     if ld and isinstance(ld.get("datePublished"), str):
-        value = parse_date(str(ld["datePublished"]), tz)  # type: ignore[arg-type]
+        value = parse_date(str(ld["datePublished"]), tz)
         if value:
             return value, "json-ld"
     for key in _PUBLISHED_META:
-        if key in meta and (value := parse_date(meta[key], tz)):  # type: ignore[arg-type]
+        if key in meta and (value := parse_date(meta[key], tz)):
             return value, "meta"
     for raw in time_nodes:
-        if raw and (value := parse_date(raw, tz)):  # type: ignore[arg-type]
+        if raw and (value := parse_date(raw, tz)):
             return value, "time"
-    near = find_dates(header_text, tz, now=now)  # type: ignore[arg-type]
+    near = find_dates(header_text, tz, now=now)
     with_time = [d for d in near if d.hour or d.minute]
     if with_time or near:
         return (with_time or near)[0], "text"
-    from_url = date_from_url(url, tz)  # type: ignore[arg-type]
+    from_url = date_from_url(url, tz)
     if from_url:
         return from_url, "url"
-    lead = find_dates(text[:400], tz)  # type: ignore[arg-type]
+    lead = find_dates(text[:400], tz)
     if lead:
         return lead[0], "lead"
-    if trafilatura_date and (value := parse_date(trafilatura_date, tz)):  # type: ignore[arg-type]
+    if trafilatura_date and (value := parse_date(trafilatura_date, tz)):
         return value, "htmldate"
     return None, None
 

@@ -1,13 +1,16 @@
-"""Crawl progress: a rich progress display on a terminal, plain log lines otherwise."""
+"""Crawls on a terminal: a rich progress display (plain log lines when not a terminal) and the summary."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-from .crawl import Event
+from .crawl import Event, crawl_database
+from .models import Config, CrawlReport
 
 
 @contextmanager
@@ -50,3 +53,39 @@ def progress_for(stream: TextIO) -> Iterator[Callable[[Event], None]]:
 
     with progress:
         yield show
+
+
+def crawl_in_terminal(config: Config, db_path: str | Path, **options: Any) -> CrawlReport:
+    """``crawl_database`` with progress and notices on stderr and the summary table on stdout."""
+    def notice(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    with progress_for(sys.stderr) as on_event:
+        report = crawl_database(config, db_path, on_event=on_event, warn=lambda m: notice(f"warning: {m}"),
+                                on_train=lambda n: notice(training_notice(n)), **options)
+    print_report(report)
+    return report
+
+
+def training_notice(examples: int) -> str:
+    return f"training the topic classifier on {examples} examples (once per change of the data)…"
+
+
+def print_report(report: CrawlReport) -> None:
+    """The per-source summary of a crawl run, and the first errors of each source."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Crawl run {report.run_id}", show_lines=False)
+    columns = ("links", "new", "updated", "duplicate", "unchanged", "skipped", "failed")
+    for column in ("source", *columns, "status"):
+        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    for name, r in report.sources.items():
+        table.add_row(name, *(str(getattr(r, c)) for c in columns), "ok" if r.ok else "FAILED")
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+    console.print(table)
+    for name, r in report.sources.items():
+        for error in r.errors[:5]:
+            console.print(f"  {name}: {error}", markup=False, highlight=False)
+        if len(r.errors) > 5:
+            console.print(f"  {name}: … and {len(r.errors) - 5} more errors (see the fetches table)")

@@ -194,8 +194,11 @@ def highlight(text: str, query: Query, *, width: int = 200, mark: tuple[str, str
     """A window of ``text`` around the first matching word, matches marked (words match by stem)."""
     wanted = {stem(t) for t in query.terms} | query.terms
     prefixes = tuple(w for group in query.groups for item in group if item.prefix for w in item.words)
-    spans = [m.span() for m in _TOKEN.finditer(text)
-             if (w := m.group().lower()) in wanted or stem(w) in wanted or (prefixes and w.startswith(prefixes))]
+    tokens = list(_TOKEN.finditer(text))
+    lowered = [m.group().lower() for m in tokens]
+    stems = _stemmer().stemWords(lowered)  # one call for the whole text
+    spans = [m.span() for m, w, s in zip(tokens, lowered, stems, strict=True)
+             if w in wanted or s in wanted or (prefixes and w.startswith(prefixes))]
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
     start = max(0, spans[0][0] - width // 4)

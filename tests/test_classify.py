@@ -41,7 +41,7 @@ def demo_examples() -> list[dict[str, object]]:
     rows = []
     for site in load_sites().values():
         for a in site.articles:
-            if a.syndicated_from if hasattr(a, "syndicated_from") else False:
+            if a.syndicated_from:
                 continue
             rows.append({"id": f"{site.name}-{a.id}", "title": a.title, "text": "\n\n".join(a.paragraphs),
                          "labels": list(a.labels), "region": "Kalimantan Timur"})

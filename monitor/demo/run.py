@@ -35,7 +35,7 @@ def _clear_previous_demo(path: Path) -> None:
 def run_demo(db_path: str, *, serve: bool = False, echo: Callable[[str], None] = print,
              workers: int | None = None) -> CrawlReport:
     """Crawl the bundled sample sites into ``db_path`` (tagging them) and print a summary and a few articles."""
-    from ..cli import _run_crawl
+    from ..progress import crawl_in_terminal
 
     path = Path(db_path)
     _clear_previous_demo(path)
@@ -43,7 +43,7 @@ def run_demo(db_path: str, *, serve: bool = False, echo: Callable[[str], None] =
         for name, url in server.base_urls.items():
             echo(f"serving sample site {name} at {url}")
         config = parse_config(demo_config(server.base_urls), f"{DEMO_MARK}sample-sites")
-        report = _run_crawl(config, path, workers=workers)
+        report = crawl_in_terminal(config, path, workers=workers)
         store = Store(path, display_zone=config.settings.timezone)
         try:
             _showcase(store, echo)
