@@ -228,6 +228,8 @@ def search(query: str | None, db_path: str, config_path: str, tags: tuple[str, .
     from .search import parse_query
 
     parsed = parse_query(query) if query and query.strip() else None
+    if parsed is not None and parsed.ignored:
+        click.echo(f"left out common words: {', '.join(parsed.ignored)} (quote a phrase to keep them)", err=True)
     store = _open_existing(db_path, config_path)
     zone = str(store.zone)
     try:
@@ -519,6 +521,84 @@ def serve(db_path: str, config_path: str, host: str, port: int) -> None:
         server.serve_forever()
     finally:
         server.server_close()
+
+
+@cli.command()
+@db_option
+@config_option
+@classifiers_option
+@click.option("--date", "day", help="The day to summarize (YYYY-MM-DD in the configured zone); default: yesterday.")
+@click.option("--tag", "tags", multiple=True, help="Only this topic (repeatable); default: digest.tags, else all.")
+@click.option("--to", "recipients", multiple=True, help="Send to this address (repeatable); default: digest.to.")
+@click.option("--language", type=click.Choice(["id", "en"]), help="Language of the e-mail; default: digest.language.")
+@click.option("--include-untagged", is_flag=True, help="Add the day's articles that have no topic.")
+@click.option("--dry-run", is_flag=True, help="Show the digest (plain text) and send nothing.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the message too: FILE.eml whole, FILE.html.")
+@click.option("--force", is_flag=True, help="Send again to recipients who already had this day's digest.")
+@handle_errors
+def digest(db_path: str, config_path: str, classifiers_dir: Path | None, day: str | None, tags: tuple[str, ...],
+           recipients: tuple[str, ...], language: str | None, include_untagged: bool, dry_run: bool,
+           output: str | None, force: bool) -> None:
+    """E-mail the day's tagged news, grouped into stories and summarized; each recipient gets a day's
+    digest once. SMTP settings: digest.smtp in the config file, MONITOR_SMTP_HOST/_PORT/_USER/_SECURITY
+    and MONITOR_MAIL_FROM over them; the password only from MONITOR_SMTP_PASSWORD.
+
+    Example: monitor digest --date 2024-11-26 --to desk@example.org
+    """
+    from .config import check_address
+    from .digest import build_digest, compose, render, send_digest
+    from .errors import MailError
+    from .models import DigestSettings, Settings
+    from .topics import default_dir, load_topics
+
+    config = load_config(config_path) if Path(config_path).exists() else None
+    settings = config.digest if config else DigestSettings()
+    zone = config.settings.timezone if config else Settings.timezone
+    if day:
+        try:
+            the_day = datetime.strptime(day, "%Y-%m-%d").date()
+        except ValueError:
+            raise click.BadParameter(f"{day!r} is not a date (YYYY-MM-DD)", param_hint="--date") from None
+    else:
+        the_day = datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)
+    for address in recipients:
+        try:
+            check_address(address)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--to") from None
+    store = _open_existing(db_path, config_path)
+    try:
+        result = build_digest(store, the_day, load_topics(classifiers_dir or default_dir()), zone=zone,
+                              language=language or settings.language, tags=tags or settings.tags,
+                              include_untagged=include_untagged or settings.include_untagged,
+                              max_stories=settings.max_stories)
+        text, html = render(result)
+        if output:
+            sender = settings.smtp.sender or "monitor@localhost"
+            body = html if output.endswith((".html", ".htm")) else compose(
+                result, sender, (recipients or settings.to or ("desk@localhost",))[0]).as_string()
+            Path(output).write_text(body, encoding="utf-8")
+            click.echo(f"wrote {output}", err=True)
+        if dry_run:
+            click.echo(text)
+            return
+        if result.empty and not settings.send_empty:
+            click.echo(f"nothing tagged on {the_day}: no digest sent (digest.send_empty: true sends one)", err=True)
+            return
+        to = list(recipients or settings.to)
+        if not to:
+            raise ConfigError("no recipients: give --to or set digest.to in the config file")
+        delivery = send_digest(store, result, settings, to, force=force)
+    finally:
+        store.close()
+    for address in delivery.sent:
+        click.echo(f"sent the digest of {the_day} to {address}", err=True)
+    for address in delivery.skipped:
+        click.echo(f"{address} already had the digest of {the_day} (--force sends it again)", err=True)
+    if delivery.refused:
+        address, reason = next(iter(delivery.refused.items()))
+        more = f" (and {len(delivery.refused) - 1} more)" if len(delivery.refused) > 1 else ""
+        raise MailError(f"recipient {address} refused: {reason}{more}")
 
 
 @cli.command()

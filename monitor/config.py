@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
-from .models import Config, Listing, Settings, Source
+from .models import Config, DigestSettings, Listing, Settings, Smtp, Source
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -145,9 +145,70 @@ class _Settings(_Strict):
     _zone = field_validator("timezone")(_check_zone)
 
 
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def check_address(value: str) -> str:
+    """An e-mail address (``desk@example.org``), or a name with one (``Desk <desk@example.org>``)."""
+    from email.utils import parseaddr
+
+    if not _ADDRESS.match(parseaddr(value)[1] or ""):
+        raise ValueError(f"not an e-mail address (got {value!r})")
+    return value
+
+
+class _Smtp(_Strict):
+    host: str | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+    user: str | None = None
+    security: str = "starttls"
+    sender: str | None = Field(None, alias="from")
+
+    @field_validator("security")
+    @classmethod
+    def _security(cls, value: str) -> str:
+        if value not in ("none", "starttls", "ssl"):
+            raise ValueError(f"must be none, starttls or ssl (got {value!r})")
+        return value
+
+    _sender = field_validator("sender")(lambda v: v if v is None else check_address(v))
+
+
+class _Digest(_Strict):
+    to: list[str] = []
+    time: str = DigestSettings.time
+    language: str = DigestSettings.language
+    tags: list[str] = []
+    include_untagged: bool = False
+    send_empty: bool = False
+    max_stories: int = Field(DigestSettings.max_stories, ge=1, le=100)
+    smtp: _Smtp = _Smtp()
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, values: list[str]) -> list[str]:
+        return [check_address(v) for v in values]
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not _TIME.match(value):
+            raise ValueError(f"must be a local time such as 07:00 (got {value!r})")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in ("id", "en"):
+            raise ValueError(f"must be id or en (got {value!r})")
+        return value
+
+
 class _File(_Strict):
     settings: _Settings = _Settings()
     defaults: _Defaults = _Defaults()
+    digest: _Digest = _Digest()
     sources: list[_Source]
 
 
@@ -219,6 +280,10 @@ def parse_config(text: str, name: str = "feeds.yaml") -> Config:
         raise ConfigError(f"{name}:{where}: invalid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{name}: must be a mapping with a 'sources' list")
+    smtp = (data.get("digest") or {}).get("smtp") if isinstance(data.get("digest"), dict) else None
+    if isinstance(smtp, dict) and "password" in smtp:
+        raise ConfigError(f"{name}: digest.smtp.password: secrets do not belong in this file;"
+                          " set MONITOR_SMTP_PASSWORD in the environment")
     try:
         parsed = _File.model_validate(data)
     except ValidationError as e:
@@ -257,7 +322,11 @@ def parse_config(text: str, name: str = "feeds.yaml") -> Config:
                 enabled=s.enabled,
             )
         )
-    return Config(path=name, settings=Settings(**parsed.settings.model_dump()), sources=tuple(sources))
+    d = parsed.digest
+    digest = DigestSettings(to=tuple(d.to), time=d.time, language=d.language, tags=tuple(d.tags),
+                            include_untagged=d.include_untagged, send_empty=d.send_empty,
+                            max_stories=d.max_stories, smtp=Smtp(**d.smtp.model_dump()))
+    return Config(path=name, settings=Settings(**parsed.settings.model_dump()), sources=tuple(sources), digest=digest)
 
 
 def _pick(*values: Any) -> Any:

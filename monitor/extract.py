@@ -130,6 +130,12 @@ def _strip_dateline(first: str) -> str:
     return first[_dateline_parts(first)[1]:]
 
 
+def strip_dateline(text: str) -> str:
+    """The text without the dateline that opens it ("BALIKPAPAN - Polisi …" → "Polisi …")."""
+    first, newline, rest = text.partition("\n")
+    return _strip_dateline(first) + newline + rest
+
+
 def _meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
     found: dict[str, str] = {}
     for node in tree.iter("meta"):

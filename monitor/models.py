@@ -52,12 +52,38 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """How digests are sent. The password is never in the file: ``MONITOR_SMTP_PASSWORD`` only."""
+
+    host: str | None = None
+    port: int | None = None  # default: 465 for ssl, 587 for starttls, 25 otherwise
+    user: str | None = None
+    security: str = "starttls"  # none | starttls | ssl
+    sender: str | None = None  # the From address
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """The daily digest: who gets it, when, in which language, about which topics."""
+
+    to: tuple[str, ...] = ()
+    time: str = "07:00"  # local time (settings.timezone) at which `monitor run` sends yesterday's digest
+    language: str = "id"  # id | en
+    tags: tuple[str, ...] = ()  # empty: every topic
+    include_untagged: bool = False
+    send_empty: bool = False  # send a short "nothing found" digest on a day without tagged news
+    max_stories: int = 10  # per topic, the most widely reported first
+    smtp: Smtp = Smtp()
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated feeds.yaml."""
 
     path: str
     settings: Settings
     sources: tuple[Source, ...]
+    digest: DigestSettings = DigestSettings()
 
     def source(self, name: str) -> Source:
         for source in self.sources:

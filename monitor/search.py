@@ -1,11 +1,11 @@
 """Search queries: what people type, made safe for FTS5, with Indonesian morphology and synonyms.
 
-Two indexes work together: the exact one (``articles_fts``) and an expanded one
-(``articles_stem``) where every word is followed by its Snowball Indonesian stem. A query term
-looks for itself and its stem in the expanded index, which finds ``mendistribusikan`` and
-``pendistribusian`` from ``distribusi`` and the other way round (Snowball alone turns
-``distribusi`` into ``stribusi`` and ``mendistribusikan`` into ``distribusi``, so stems alone
-would not meet). Exact matches rank first.
+One full-text index holds the words as written; a lexicon (the ``words`` table: every indexed
+word with its Snowball Indonesian stem) turns a query word into the forms of it that occur in the
+archive, so ``distribusi`` also looks for ``mendistribusikan`` and ``pendistribusian`` and the
+other way round. Snowball alone would not do: it turns ``distribusi`` into ``stribusi`` but
+``mendistribusikan`` into ``distribusi``, so a word is matched to a form when either one's stem
+is the other or both stems agree. Exact matches rank first.
 
 Query syntax: words (all must match), ``"a phrase"``, ``OR`` between items, ``-word`` or
 ``NOT word`` to exclude, ``prefix*``. Anything else a person types is taken as text, never as
@@ -17,7 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,7 +27,8 @@ import Stemmer
 
 from .errors import MonitorError
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+# The unicode61 tokenizer of the index: letters and digits make words, everything else separates them.
+_TOKEN = re.compile(r"[^\W_]+")
 _QUERY = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("asn", "pns", "aparatur sipil negara", "pegawai negeri sipil"),
@@ -43,6 +45,13 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("polri", "kepolisian"),
 )
 
+# Indonesian function words: a query word among these is left out when the query has other words
+# (alone, or inside a phrase, it is searched for).
+COMMON_WORDS = frozenset("""
+yang dan di ke dari ini itu dengan untuk pada dalam tidak akan juga oleh karena sebagai adalah atau
+bahwa para telah sudah saat ada bisa secara serta bagi kepada agar namun tersebut
+""".split())
+
 
 class QueryError(MonitorError):
     """A query with nothing to search for."""
@@ -55,30 +64,40 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("indonesian")
 
 
+def _fold(word: str) -> str:
+    """A word as the index holds it: lower case, diacritics removed (``remove_diacritics 2``)."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
 def words(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    """The words of a text as the index sees them."""
+    return [_fold(w) for w in _TOKEN.findall(text.lower())]
+
+
+def vocabulary(text: str) -> set[str]:
+    """The distinct words of a text worth a lexicon entry (numbers have no other forms)."""
+    return {_fold(w) for w in set(_TOKEN.findall(text.lower())) if not w.isdigit()}
 
 
 def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+def stems(words_: list[str]) -> list[str]:
+    return list(_stemmer().stemWords(words_))
+
+
 def forms_of(word: str) -> set[str]:
-    """What a query word looks for in the expanded index: itself, its stem, and the stem without a
-    verb suffix that Snowball keeps in some words (awasi → awas, as in pengawasan)."""
+    """The keys a query word is looked up by in the lexicon: itself, its stem, and the stem without
+    a verb suffix that Snowball keeps in some words (awasi → awas, as in pengawasan)."""
     root = stem(word)
     forms = {word, root}
     for suffix in ("kan", "i"):
         if root.endswith(suffix) and len(root) - len(suffix) >= 4:
             forms.add(root[: -len(suffix)])
     return forms
-
-
-def index_text(text: str) -> str:
-    """The expanded-index form of a text: each word followed by its stem when that differs."""
-    tokens = words(text)
-    stems = _stemmer().stemWords(tokens)
-    return " ".join(t if s == t else f"{t} {s}" for t, s in zip(tokens, stems, strict=True))
 
 
 @dataclass(frozen=True)
@@ -95,10 +114,7 @@ class Query:
 
     groups: list[list[Item]] = field(default_factory=list)
     excluded: list[Item] = field(default_factory=list)
-
-    @property
-    def terms(self) -> set[str]:
-        return {w for group in self.groups for item in group for w in item.words}
+    ignored: list[str] = field(default_factory=list)  # function words left out (see COMMON_WORDS)
 
 
 def parse_query(text: str) -> Query:
@@ -142,6 +158,12 @@ def parse_query(text: str) -> Query:
     if not query.groups:
         raise QueryError(f"nothing to search for in {text!r}: give at least one word"
                          + (" that is not excluded" if query.excluded else ""))
+    # A function word next to other words narrows nothing and costs a read of most of the index.
+    common = [g for g in query.groups if len(g) == 1 and not g[0].prefix and g[0].words[0] in COMMON_WORDS
+              and len(g[0].words) == 1]
+    if len(common) < len(query.groups):
+        query.groups = [g for g in query.groups if g not in common]
+        query.ignored = [g[0].words[0] for g in common]
     return query
 
 
@@ -163,23 +185,29 @@ def _synonyms(item: Item) -> list[tuple[str, ...]]:
     return [item.words]
 
 
-def _expanded(item: Item) -> str:
-    """An item in the expanded index: itself or its stem; synonyms and acronyms too."""
+Forms = Callable[[str], Iterable[str]]
+"""Where a word's other forms come from: the store's lexicon (the word itself is always kept)."""
+
+
+def _expanded(item: Item, forms: Forms) -> str:
+    """An item or its synonyms and acronyms, each single word also in the archive's other forms of it."""
     if item.prefix:
         return _exact(item)
     options: list[str] = []
     for variant in _synonyms(item):
         if len(variant) == 1:
-            options.extend(_quote(f) for f in sorted(forms_of(variant[0])))
+            options.extend(_quote(f) for f in sorted({variant[0], *forms(variant[0])}))
         else:
-            # the expanded index puts stems between words: allow a little distance
-            options.append(f"NEAR({' '.join(_quote(w) for w in variant)}, {len(variant)})")
+            options.append(_quote(" ".join(variant)))
     return options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")"
 
 
-def to_fts(query: Query, *, expanded: bool) -> str:
-    """The FTS5 MATCH expression for the exact or the expanded index; every word is quoted."""
-    render = _expanded if expanded else _exact
+def to_fts(query: Query, forms: Forms | None = None) -> str:
+    """The FTS5 MATCH expression of a query, every word quoted: the words as typed or, given
+    ``forms``, with their other forms and synonyms as alternatives."""
+    def render(item: Item) -> str:
+        return _exact(item) if forms is None else _expanded(item, forms)
+
     groups = []
     for group in query.groups:
         parts = [render(item) for item in group]
@@ -190,23 +218,35 @@ def to_fts(query: Query, *, expanded: bool) -> str:
     return expression
 
 
-def highlight(text: str, query: Query, *, width: int = 200, mark: tuple[str, str] = ("[", "]")) -> str:
-    """A window of ``text`` around the first matching word, matches marked (words match by stem)."""
-    wanted = {stem(t) for t in query.terms} | query.terms
-    prefixes = tuple(w for group in query.groups for item in group if item.prefix for w in item.words)
-    tokens = list(_TOKEN.finditer(text))
-    lowered = [m.group().lower() for m in tokens]
-    stems = _stemmer().stemWords(lowered)  # one call for the whole text
-    spans = [m.span() for m, w, s in zip(tokens, lowered, stems, strict=True)
-             if w in wanted or s in wanted or (prefixes and w.startswith(prefixes))]
-    if not spans:
+def wanted_pattern(query: Query, forms: Forms) -> re.Pattern[str]:
+    """A pattern for every word a query looks for, its forms and synonyms included: what snippets mark."""
+    found: set[str] = set()
+    prefixes: list[str] = []
+    for group in query.groups:
+        for item in group:
+            if item.prefix:
+                prefixes.append(re.escape(item.words[0]) + r"[^\W_]*")
+                continue
+            for variant in _synonyms(item):
+                found.update(variant)
+                if len(variant) == 1:
+                    found.update(forms(variant[0]))
+    options = sorted(map(re.escape, found), key=len, reverse=True) + prefixes
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(options) + r")(?![^\W_])", re.IGNORECASE)
+
+
+def highlight(text: str, pattern: re.Pattern[str], *, width: int = 200, mark: tuple[str, str] = ("[", "]")) -> str:
+    """A window of ``text`` around the first word ``pattern`` finds, such words marked."""
+    first = pattern.search(text)
+    if first is None:
         return text[:width] + ("…" if len(text) > width else "")
-    start = max(0, spans[0][0] - width // 4)
+    start = max(0, first.start() - width // 4)
     end = min(len(text), start + width)
     out, last = [], start
-    for a, b in spans:
-        if a < start or b > end:
-            continue
+    for found in pattern.finditer(text, start):
+        a, b = found.span()
+        if b > end:
+            break
         out.append(text[last:a] + mark[0] + text[a:b] + mark[1])
         last = b
     out.append(text[last:end])

@@ -1,9 +1,11 @@
 """The SQLite store (sqlite-utils, WAL): the only module that writes SQL.
 
-Tables: ``sources``, ``articles`` (one row per canonical URL) with ``articles_fts`` kept in sync by
-triggers, ``urls`` (every URL that leads to an article: fetched, AMP, syndicated duplicates),
-``article_versions`` (earlier texts of edited articles), ``rejects`` (pages that are not articles),
-``fetches`` (every request), ``crawl_runs`` and ``http_cache`` (validators for conditional GET).
+Tables: ``sources``, ``articles`` (one row per canonical URL), ``urls`` (every URL that leads to an
+article: fetched, AMP, syndicated duplicates), ``article_versions`` (earlier texts of edited articles),
+``rejects`` (pages that are not articles), ``fetches`` (every request), ``crawl_runs``, ``http_cache``
+(validators for conditional GET), ``article_tags`` and ``labels`` (the model's verdicts and people's
+corrections). Full-text search: contentless FTS5 indexes of SHARD articles each (``articles_fts_N``),
+written here with every article, and ``words``, the lexicon of indexed words with their stems.
 Writes go into one open transaction that the crawler commits in batches, so a killed crawl loses
 at most the last batch and leaves the database consistent.
 """
@@ -11,11 +13,14 @@ at most the last batch and leaves the database consistent.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,10 +31,18 @@ from .dates import to_utc_iso
 from .errors import StoreError
 from .fetch import CacheEntry, FetchRecord
 from .models import Article, Source
-from .search import Query, highlight, index_text, parse_query, to_fts
+from .search import Query, forms_of, highlight, parse_query, stems, to_fts, vocabulary, wanted_pattern
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 # A topic applies when a person added it, or the model gave it and nobody removed it.
+# Full-text search in a large archive. bm25 reads every match of each query word in the index it ranks in
+# (to weigh rare words above common ones), which takes seconds for a very common word in a million articles;
+# so the index is split into shards of SHARD consecutive articles, searched newest first, and a query is
+# ranked among its newest WINDOW matches (all of them when fewer; more while filters leave too few).
+SHARD = 50_000
+WINDOW = 1_000
+FACET_WINDOW = 5_000  # facets count the newest matches up to this many
+_SHARD_NAME = re.compile(r"articles_fts_(\d+)")
 EFFECTIVE = "(CASE t.label WHEN 'add' THEN 1 WHEN 'remove' THEN 0 ELSE t.tagged END)"
 
 
@@ -87,16 +100,65 @@ def _migrate_2(db: sqlite_utils.Database) -> None:
 
 
 def _migrate_3(db: sqlite_utils.Database) -> None:
-    """An expanded index (each word and its stem) for Indonesian morphology; titles weigh ten times the body."""
-    db.execute("CREATE VIRTUAL TABLE articles_stem USING fts5(title, text, tokenize='unicode61 remove_diacritics 2')")
-    for table in ("articles_fts", "articles_stem"):
-        db.execute(f"INSERT INTO {table}({table}, rank) VALUES('rank', 'bm25(10.0, 1.0)')")
-    rows = db.execute("SELECT id, title, text FROM articles").fetchall()
-    db.conn.executemany("INSERT INTO articles_stem (rowid, title, text) VALUES (?, ?, ?)",
-                        [(i, index_text(t), index_text(x)) for i, t, x in rows])
+    """Titles weigh ten times the body in the ranking."""
+    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(10.0, 1.0)')")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
+def _migrate_4(db: sqlite_utils.Database) -> None:
+    """Sharded contentless full-text indexes (see SHARD) and a lexicon of indexed words with their stems
+    replace the single index and the expanded index of schema 3: bounded ranking cost, half the size."""
+    for name in ("articles_ai", "articles_ad", "articles_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("DROP TABLE IF EXISTS articles_stem")
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, stem TEXT NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE INDEX words_stem ON words(stem)")
+    shards: set[str] = set()
+    found: set[str] = set()
+    for article_id, title, text in db.execute("SELECT id, title, text FROM articles"):
+        _index(db.conn, article_id, title, text, shards=shards)
+        found.update(title.split(), text.split())
+    _add_words(db.conn, vocabulary(" ".join(found)))
+
+
+def _shard(conn: sqlite3.Connection, article_id: int, known: set[str]) -> str:
+    """The full-text index holding an article, created when its first article comes."""
+    name = f"articles_fts_{(article_id - 1) // SHARD}"
+    if name not in known:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchone() is None:
+            conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5(title, text, content='',"
+                         " tokenize='unicode61 remove_diacritics 2')")
+            conn.execute(f"INSERT INTO {name} ({name}, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")  # titles 10×
+            # fewer, larger segments while loading: a quarter less indexing time
+            conn.execute(f"INSERT INTO {name} ({name}, rank) VALUES ('hashsize', {8 << 20})")
+        known.add(name)
+    return name
+
+
+def _index(conn: sqlite3.Connection, article_id: int, title: str, text: str,
+           old: tuple[str, str] | None = None, shards: set[str] | None = None) -> None:
+    """Index an article's title and text; ``old`` is what was indexed before (contentless indexes forget)."""
+    name = _shard(conn, article_id, set() if shards is None else shards)
+    if old is not None:
+        conn.execute(f"INSERT INTO {name} ({name}, rowid, title, text) VALUES ('delete', ?, ?, ?)", (article_id, *old))
+    conn.execute(f"INSERT INTO {name} (rowid, title, text) VALUES (?, ?, ?)", (article_id, title, text))
+
+
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    """Digests sent, one row per (day, recipient): a digest goes out once unless forced."""
+    db.table("digests").create({"day": str, "recipient": str, "message_id": str, "subject": str, "sent_at": str},
+                               pk=("day", "recipient"))
+    db.table("articles").create_index(["first_seen"])
+
+
+def _add_words(conn: sqlite3.Connection, new: set[str]) -> None:
+    ordered = sorted(new)
+    conn.executemany("INSERT OR IGNORE INTO words (word, stem) VALUES (?, ?)",
+                     zip(ordered, stems(ordered), strict=True))
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4,
+                                                                  _migrate_5]
 
 
 class Store:
@@ -112,11 +174,15 @@ class Store:
             self.db = sqlite_utils.Database(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-32000")  # 32 MB: index pages stay in memory while loading
             conn.execute("PRAGMA foreign_keys=ON")
             self._upgrade()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: cannot open database: {e}") from None
         self._fetch_rows: list[tuple[Any, ...]] = []
+        self._new_words: set[str] = set()  # the batch's words as written: the lexicon gets them at commit
+        self._known_words: set[str] = set()
+        self._shard_names: set[str] = set()
 
     # -- schema -----------------------------------------------------------------------------------
     def _upgrade(self) -> None:
@@ -145,9 +211,20 @@ class Store:
                     "INSERT INTO fetches (run_id, url, source, kind, status, bytes, elapsed, error, fetched_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._fetch_rows)
                 self._fetch_rows = []
+            if self._new_words:
+                self._flush_words()
             self.db.conn.commit()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: write failed: {e}") from None
+
+    def _flush_words(self) -> None:
+        """Add the batch's words that the lexicon may not have yet (this store remembers what it added)."""
+        new = vocabulary(" ".join(self._new_words)) - self._known_words
+        self._new_words = set()
+        if len(self._known_words) > 500_000:  # a cache, not the lexicon: keep memory bounded
+            self._known_words = set()
+        _add_words(self.db.conn, new)
+        self._known_words |= new
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -282,7 +359,7 @@ class Store:
                      to_utc_iso(article.updated), article.dateline, article.description, article.image,
                      article.text, article.content_hash, json.dumps(list(article.pages)), fetched_url, fetched,
                      fetched, (version or 1) + 1, listed, article_id))
-                self._index_stems(conn, article_id, article)
+                self._index(conn, article_id, article, old=(old_title, old_text))
                 return "updated", article_id
             twin = conn.execute("SELECT id, published FROM articles WHERE content_hash=? ORDER BY id LIMIT 1",
                                 (article.content_hash,)).fetchone()
@@ -292,6 +369,7 @@ class Store:
                 if published and twin_published and published < twin_published:
                     # This copy came out first: it becomes the article, the stored one its duplicate.
                     conn.execute("UPDATE urls SET kind='duplicate' WHERE article_id=?", (twin_id,))
+                    old = conn.execute("SELECT title, text FROM articles WHERE id=?", (twin_id,)).fetchone()
                     conn.execute(
                         "UPDATE articles SET url=?, source=?, title=?, author=?, published=?, published_from=?,"
                         " updated=?, dateline=?, description=?, image=?, language=?, sitename=?, categories=?,"
@@ -299,7 +377,7 @@ class Store:
                         (*self._columns(article, source, fetched_url)[:15], json.dumps(list(article.pages)),
                          fetched_url, fetched, twin_id))
                     conn.execute("DELETE FROM urls WHERE url IN (?, ?)", (article.url, fetched_url))
-                    self._index_stems(conn, twin_id, article)
+                    self._index(conn, twin_id, article, old=old)
                     self._add_urls(conn, twin_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
                 else:
                     self._add_urls(conn, twin_id, source, [(article.url, "duplicate"), (fetched_url, "duplicate")])
@@ -313,7 +391,7 @@ class Store:
                  fetched, fetched, fetched, listed))
             article_id = int(cursor.lastrowid or 0)
             self._add_urls(conn, article_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
-            self._index_stems(conn, article_id, article)
+            self._index(conn, article_id, article)
             return "new", article_id
 
     @staticmethod
@@ -324,19 +402,21 @@ class Store:
                 article.image, article.language, article.sitename, json.dumps(list(article.categories)),
                 json.dumps(list(article.tags)), article.text, article.content_hash)
 
-    @staticmethod
-    def _index_stems(conn: sqlite3.Connection, article_id: int, article: Article) -> None:
-        conn.execute("DELETE FROM articles_stem WHERE rowid=?", (article_id,))
-        conn.execute("INSERT INTO articles_stem (rowid, title, text) VALUES (?, ?, ?)",
-                     (article_id, index_text(article.title), index_text(article.text)))
+    def _index(self, conn: sqlite3.Connection, article_id: int, article: Article,
+               old: tuple[str, str] | None = None) -> None:
+        """Full-text index the article; its words go to the lexicon with the batch."""
+        _index(conn, article_id, article.title, article.text, old, self._shard_names)
+        self._new_words.update(article.title.split(), article.text.split())
 
     @staticmethod
     def _add_urls(conn: sqlite3.Connection, article_id: int, source: str, urls: list[tuple[str, str]]) -> None:
         now = _now()
+        seen = set()
         for url, kind in urls:
-            conn.execute("INSERT OR IGNORE INTO urls (url, article_id, source, kind, first_seen)"
-                         " VALUES (?, ?, ?, ?, ?)",
-                         (url, article_id, source, kind, now))
+            if url not in seen:
+                seen.add(url)
+                conn.execute("INSERT OR IGNORE INTO urls (url, article_id, source, kind, first_seen)"
+                             " VALUES (?, ?, ?, ?, ?)", (url, article_id, source, kind, now))
 
     # -- tags and corrections --------------------------------------------------------------------
     def save_tagging(self, article_id: int, tags: Sequence[str], scores: dict[str, float],
@@ -471,11 +551,13 @@ class Store:
 
     def _filters(self, tags: list[str] | None, min_score: float | None, sources: list[str] | None,
                  regions: list[str] | None, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
+        """SQL conditions on ``a`` (articles), each checked by an index lookup per candidate article."""
         where: list[str] = []
         params: list[Any] = []
         for topic in tags or []:
             score = " AND t.score >= ?" if min_score is not None else ""
-            where.append(f"a.id IN (SELECT article_id FROM article_tags t WHERE t.topic=? AND {EFFECTIVE}=1{score})")
+            where.append(f"EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id=a.id AND t.topic=?"
+                         f" AND {EFFECTIVE}=1{score})")
             params.extend([topic, min_score] if min_score is not None else [topic])
         if sources:
             where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
@@ -491,96 +573,173 @@ class Store:
             params.append(to_utc_iso(until))
         return (" AND " + " AND ".join(where)) if where else "", params
 
-    def _matching(self, query: Query | None, filters: str, params: list[Any]) -> tuple[str, list[Any]]:
-        """SQL giving (id, pass, rank) of every article that matches: pass 0 exact, 1 by other forms."""
-        if query is None:
-            return f"SELECT a.id, 0 AS pass, 0 AS rank FROM articles a WHERE 1=1{filters}", params
-        exact, expanded = to_fts(query, expanded=False), to_fts(query, expanded=True)
-        sql = ("SELECT a.id, m.pass, m.rank FROM ("
-               " SELECT rowid, rank, 0 AS pass FROM articles_fts WHERE articles_fts MATCH ?"
-               " UNION ALL SELECT rowid, rank, 1 FROM articles_stem WHERE articles_stem MATCH ?"
-               " AND rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-               f") m JOIN articles a ON a.id = m.rowid WHERE 1=1{filters}")
-        return sql, [exact, expanded, exact, *params]
+    def _forms(self) -> Callable[[str], list[str]]:
+        """A query word's forms in the archive, from the lexicon: words whose stem is the word or one of
+        its keys (``forms_of``), or that are such a key themselves; the shortest 40 at most."""
+        @cache
+        def lookup(word: str) -> list[str]:
+            keys = forms_of(word)
+            stems_ = keys | {k + suffix for k in keys for suffix in ("i", "kan")}
+            marks_k, marks_s = ", ".join("?" * len(keys)), ", ".join("?" * len(stems_))
+            return [w for (w,) in self.db.execute(
+                f"SELECT word FROM words WHERE stem IN ({marks_s}) OR word IN ({marks_k})"
+                " ORDER BY length(word), word LIMIT 40", [*stems_, *keys])]
+        return lookup
+
+    def _shards(self) -> list[str]:
+        """The full-text indexes, newest first (read each time: a crawler may have started a new one)."""
+        names = [(int(m.group(1)), name) for (name,) in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+            if (m := _SHARD_NAME.fullmatch(name))]
+        return [name for _, name in sorted(names, reverse=True)]
+
+    def _top(self, match: str, filters: str, params: list[Any], n: int) -> list[int]:
+        """Ids of the ``n`` best matches (bm25, titles ×10) that pass the filters, ranked among the newest
+        WINDOW matches, or among more of them while the filters leave fewer than ``n``."""
+        found: list[tuple[float, int]] = []
+        examined, chunk = 0, max(WINDOW, n)
+        for shard in self._shards():
+            upper: int | None = None  # look at matches below this rowid
+            while True:  # rank the newest ``chunk`` matches below ``upper``
+                below = "" if upper is None else " AND rowid < ?"
+                below_params: list[Any] = [] if upper is None else [upper]
+                row = self.db.execute(f"SELECT rowid FROM {shard} WHERE {shard} MATCH ?{below} ORDER BY rowid DESC"
+                                      " LIMIT 1 OFFSET ?", [match, *below_params, chunk - 1]).fetchone()
+                bound = below if row is None else f"{below} AND rowid >= ?"
+                bound_params: list[Any] = below_params if row is None else [*below_params, row[0]]
+                sql = f"SELECT rank, rowid FROM {shard} WHERE {shard} MATCH ?{bound} ORDER BY rank LIMIT ?"
+                if filters:
+                    sql = (f"SELECT m.rank, a.id FROM (SELECT rowid, rank FROM {shard} WHERE {shard} MATCH ?{bound}) m"
+                           f" JOIN articles a ON a.id = m.rowid WHERE 1=1{filters} ORDER BY m.rank LIMIT ?")
+                found += [(r[0], -r[1]) for r in self.db.execute(sql, [match, *bound_params, *params, n])]
+                if row is None:  # no more matches in this shard
+                    examined += self.db.execute(f"SELECT COUNT(*) FROM {shard} WHERE {shard} MATCH ?{below}",
+                                                [match, *below_params]).fetchone()[0]
+                    break
+                examined += chunk
+                if len(found) >= n:
+                    return [-i for _, i in sorted(found)[:n]]
+                upper, chunk = int(row[0]), chunk * 4  # the filters left too few: look further back
+            if examined >= WINDOW and len(found) >= n:
+                break
+            chunk = max(WINDOW - examined, 1) if examined < WINDOW else chunk
+        return [-i for _, i in sorted(found)[:n]]
+
+    def _newest(self, match: str | None, filters: str, params: list[Any], n: int) -> list[tuple[int, str, str]]:
+        """(id, source, published) of the ``n`` newest articles (by storage order) that match and pass the
+        filters; without a match expression, the most recently published ones."""
+        if match is None:
+            return self.db.execute(f"SELECT a.id, a.source, a.published FROM articles a WHERE 1=1{filters}"
+                                   " ORDER BY a.published DESC, a.id DESC LIMIT ?", [*params, n]).fetchall()
+        rows: list[tuple[int, str, str]] = []
+        for shard in self._shards():
+            rows += self.db.execute(
+                f"SELECT a.id, a.source, a.published FROM {shard} m JOIN articles a ON a.id = m.rowid"
+                f" WHERE {shard} MATCH ?{filters} ORDER BY m.rowid DESC LIMIT ?", [match, *params, n - len(rows)])
+            if len(rows) >= n:
+                break
+        return rows
 
     def search(self, query: Query | str | None = None, *, sources: list[str] | None = None,
                since: datetime | None = None, until: datetime | None = None, tags: list[str] | None = None,
                regions: list[str] | None = None, min_score: float | None = None, limit: int = 20,
                offset: int = 0, mark: tuple[str, str] = ("[", "]")) -> list[dict[str, Any]]:
-        """Articles matching a query (exact matches first, then by morphology and synonyms; bm25 with titles
+        """Articles matching a query (exact matches first, then other forms and synonyms; bm25 with titles
         weighing more) or, without a query, the newest ones; filters apply to both."""
         if isinstance(query, str):
             query = parse_query(query) if query.strip() else None
         filters, params = self._filters(tags, min_score, sources, regions, since, until)
+        forms = self._forms()
         try:
             if query is None:
                 hits = [(row[0], 0) for row in self.db.execute(
                     f"SELECT a.id FROM articles a WHERE 1=1{filters} ORDER BY a.published DESC, a.id DESC"
                     " LIMIT ? OFFSET ?", [*params, limit, offset])]
             else:
-                hits = self._ranked(query, filters, params, limit, offset)
+                exact, expanded = to_fts(query), to_fts(query, forms)
+                hits = [(i, 0) for i in self._top(exact, filters, params, offset + limit)]
+                if len(hits) < offset + limit and expanded != exact:
+                    hits += [(i, 1) for i in self._top(f"({expanded}) NOT ({exact})", filters, params,
+                                                       offset + limit - len(hits))]
+                hits = hits[offset:]
             rows = {r[0]: r for r in self.db.execute(
                 f"SELECT id, url, title, source, published, text FROM articles WHERE id IN"
                 f" ({', '.join('?' for _ in hits)})", [h[0] for h in hits])} if hits else {}
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: search failed: {e}") from None
+        pattern = wanted_pattern(query, forms) if query is not None else None
         results = []
         for article_id, exact_pass in hits:
             _, url, title, source, published, text = rows[article_id]
-            snippet = highlight(text, query, mark=mark) if query is not None else text[:200]
+            snippet = highlight(text, pattern, mark=mark) if pattern is not None else text[:200]
             results.append(dict(id=article_id, url=url, title=title, source=source, published=self._local(published),
                                 tags=self.tags_of(article_id)[0], snippet=snippet,
                                 match=None if query is None else ("exact" if exact_pass == 0 else "related form")))
         return results
 
-    def _ranked(self, query: Query, filters: str, params: list[Any], limit: int, offset: int) -> list[tuple[int, int]]:
-        """(id, pass) of one page of matches: exact ones by rank, then the other forms only to fill the page."""
-        exact, expanded = to_fts(query, expanded=False), to_fts(query, expanded=True)
-        hits = [(row[0], 0) for row in self.db.execute(
-            "SELECT a.id FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?) m"
-            f" JOIN articles a ON a.id = m.rowid WHERE 1=1{filters} ORDER BY m.rank LIMIT ? OFFSET ?",
-            [exact, *params, limit, offset])]
-        if len(hits) == limit:
-            return hits
-        exact_total = offset + len(hits) if hits else self.db.execute(
-            "SELECT COUNT(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) m"
-            f" JOIN articles a ON a.id = m.rowid WHERE 1=1{filters}", [exact, *params]).fetchone()[0]
-        hits += [(row[0], 1) for row in self.db.execute(
-            "SELECT a.id FROM (SELECT rowid, rank FROM articles_stem WHERE articles_stem MATCH ?) m"
-            " JOIN articles a ON a.id = m.rowid"
-            f" WHERE a.id NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?){filters}"
-            " ORDER BY m.rank LIMIT ? OFFSET ?",
-            [expanded, exact, *params, limit - len(hits), max(0, offset - exact_total)])]
-        return hits
-
     def facets(self, query: Query | str | None = None, *, sources: list[str] | None = None,
                since: datetime | None = None, until: datetime | None = None, tags: list[str] | None = None,
                regions: list[str] | None = None, min_score: float | None = None) -> dict[str, Any]:
-        """How many matching articles there are, by tag, source, region and day (display zone)."""
+        """How many matching articles there are, by tag, source, region and day (display zone). Counts
+        cover the newest FACET_WINDOW matches; ``capped`` says when there are more."""
         if isinstance(query, str):
             query = parse_query(query) if query.strip() else None
         filters, params = self._filters(tags, min_score, sources, regions, since, until)
-        matching, params = self._matching(query, filters, params)
-        base = f"WITH m AS ({matching}) "
+        match = None if query is None else to_fts(query, self._forms())
         try:
-            total = self.db.execute(base + "SELECT COUNT(*) FROM m", params).fetchone()[0]
-            by_tag = self.db.execute(base + f"SELECT t.topic, COUNT(*) FROM m JOIN article_tags t ON t.article_id=m.id"
-                                     f" WHERE {EFFECTIVE}=1 GROUP BY t.topic ORDER BY 2 DESC", params).fetchall()
-            by_source = self.db.execute(base + "SELECT a.source, COUNT(*) FROM m JOIN articles a ON a.id=m.id"
-                                        " GROUP BY a.source ORDER BY 2 DESC", params).fetchall()
-            by_region = self.db.execute(base + "SELECT s.region, COUNT(*) FROM m JOIN articles a ON a.id=m.id"
-                                        " JOIN sources s ON s.name=a.source WHERE s.region IS NOT NULL"
-                                        " GROUP BY s.region ORDER BY 2 DESC", params).fetchall()
-            published = self.db.execute(base + "SELECT a.published FROM m JOIN articles a ON a.id=m.id"
-                                        " WHERE a.published IS NOT NULL", params).fetchall()
+            rows = self._newest(match, filters, params, FACET_WINDOW + 1)
+            by_tag = self.db.execute(
+                f"SELECT t.topic, COUNT(*) FROM json_each(?) j JOIN article_tags t ON t.article_id = j.value"
+                f" WHERE {EFFECTIVE}=1 GROUP BY t.topic ORDER BY 2 DESC, 1",
+                [json.dumps([r[0] for r in rows[:FACET_WINDOW]])]).fetchall()
+            where: dict[str, str | None] = dict(self.db.execute("SELECT name, region FROM sources").fetchall())
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: search failed: {e}") from None
-        days: dict[str, int] = {}
-        for (value,) in published:
-            day = datetime.fromisoformat(value).astimezone(self.zone).date().isoformat()
-            days[day] = days.get(day, 0) + 1
-        return {"total": total, "tag": by_tag, "source": by_source, "region": by_region,
+        counted = rows[:FACET_WINDOW]
+        by_region = Counter(region for _, s, _ in counted if (region := where.get(s)))
+        days = Counter(datetime.fromisoformat(p).astimezone(self.zone).date().isoformat() for _, _, p in counted if p)
+        return {"total": len(counted), "capped": len(rows) > FACET_WINDOW, "tag": by_tag,
+                "source": Counter(s for _, s, _ in counted).most_common(), "region": by_region.most_common(),
                 "day": sorted(days.items(), reverse=True)}
+
+    # -- digests --------------------------------------------------------------------------------
+    _DAY = ("((a.published >= ? AND a.published < ?)"
+            " OR (a.published IS NULL AND a.first_seen >= ? AND a.first_seen < ?))")
+
+    def day_articles(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Articles published in [start, end) (first seen then, when undated), with effective tags, scores
+        and the other outlets that carried the same text."""
+        bounds = [to_utc_iso(start), to_utc_iso(end)] * 2
+        rows = self.db.execute(f"SELECT a.id, a.url, a.fetched_url, a.title, a.source, a.published, a.first_seen,"
+                               f" a.text FROM articles a WHERE {self._DAY} ORDER BY a.published, a.id", bounds)
+        articles = []
+        for article_id, url, fetched_url, title, source, published, first_seen, text in rows.fetchall():
+            tags, scores, _, _ = self.tags_of(article_id)
+            copies = self.db.execute("SELECT url, source FROM urls WHERE article_id=? AND kind='duplicate'"
+                                     " ORDER BY first_seen", (article_id,)).fetchall()
+            articles.append(dict(id=article_id, url=fetched_url or url, title=title, source=source, text=text,
+                                 published=datetime.fromisoformat(published or first_seen), tags=tags, scores=scores,
+                                 copies=[(u, s) for u, s in copies if s != source]))
+        return articles
+
+    def topic_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        """How many articles of [start, end) each topic has (people's corrections applied)."""
+        return dict(self.db.execute(
+            f"SELECT t.topic, COUNT(*) FROM articles a JOIN article_tags t ON t.article_id = a.id"
+            f" WHERE {self._DAY} AND {EFFECTIVE}=1 GROUP BY t.topic",
+            [to_utc_iso(start), to_utc_iso(end)] * 2).fetchall())
+
+    def digest_sent(self, day: str, recipient: str) -> str | None:
+        """When the digest of ``day`` went to ``recipient``, None if it has not."""
+        row = self.db.execute("SELECT sent_at FROM digests WHERE day=? AND recipient=?", (day, recipient)).fetchone()
+        return row[0] if row else None
+
+    def record_digest(self, day: str, recipient: str, message_id: str, subject: str) -> None:
+        """Remember that the server accepted the digest of ``day`` for ``recipient``."""
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO digests (day, recipient, message_id, subject, sent_at)"
+                         " VALUES (?, ?, ?, ?, ?)", (day, recipient, message_id, subject, _now()))
+        self.commit()
 
     def _model_version(self, article_id: int) -> str | None:
         row = self.db.execute("SELECT model_version FROM article_tags WHERE article_id=? LIMIT 1",

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.extract import content_hash
 from monitor.models import Article
-from monitor.search import Item, QueryError, index_text, parse_query, to_fts
+from monitor.search import Item, QueryError, parse_query, to_fts, vocabulary, words
 from monitor.store import Store
 
 NOW = datetime(2024, 11, 20, tzinfo=UTC)
@@ -111,27 +111,76 @@ def test_queries_with_nothing_to_find_are_one_line_errors(typed: str) -> None:
 
 def test_fts_expressions_quote_every_word() -> None:
     query = parse_query('pilkada "surat suara" -hoaks dist*')
-    assert to_fts(query, expanded=False) == '("pilkada" AND "surat suara" AND "dist"*) NOT "hoaks"'
-    expanded = to_fts(query, expanded=True)
-    assert '"pemilukada"' in expanded and "NEAR(" in expanded
+    assert to_fts(query) == '("pilkada" AND "surat suara" AND "dist"*) NOT "hoaks"'
+    expanded = to_fts(query, lambda word: {"pilkada": ["pilkadanya"]}.get(word, []))
+    assert '"pemilukada"' in expanded and '"pilkadanya"' in expanded and '"kertas suara"' in expanded
+    assert expanded.endswith('NOT "hoaks"') and '"dist"*' in expanded
     assert parse_query("a OR b").groups == [[Item(("a",)), Item(("b",))]]
 
 
-def test_index_text_keeps_words_and_adds_stems() -> None:
-    assert index_text("Mendistribusikan logistik") == "mendistribusikan distribusi logistik"
+def test_function_words_are_left_out_beside_other_words() -> None:
+    query = parse_query("yang pendistribusian di tps")
+    assert query.groups == [[Item(("pendistribusian",))], [Item(("tps",))]] and query.ignored == ["yang", "di"]
+    assert parse_query("yang").groups == [[Item(("yang",))]]
+    assert parse_query('"surat yang rusak" di').groups == [[Item(("surat", "yang", "rusak"))]]
+    assert parse_query("yang OR dan kotak").groups[0] == [Item(("yang",)), Item(("dan",))]
 
 
-def test_old_databases_get_the_expanded_index(db_path: Path) -> None:
-    import sqlite3
+def test_words_are_split_and_folded_like_the_index() -> None:
+    assert words("Pemilú_2024 KPU-Kaltim") == ["pemilu", "2024", "kpu", "kaltim"]
+    assert vocabulary("Mendistribusikan 2024 logistik, logistik.") == {"mendistribusikan", "logistik"}
 
+
+def test_the_lexicon_holds_every_indexed_word_with_its_stem(db_path: Path) -> None:
     store = store_with(db_path, ["KPU mendistribusikan logistik."])
-    store.db.execute("DROP TABLE articles_stem")
-    store.db.execute("DELETE FROM articles_fts_config WHERE k='rank'")
-    store.db.execute("PRAGMA user_version = 2")
+    assert store.db.execute("SELECT stem FROM words WHERE word='mendistribusikan'").fetchone() == ("distribusi",)
+    assert store.db.execute("SELECT COUNT(*) FROM words WHERE word IN ('berita', 'nomor', 'kpu')").fetchone() == (3,)
+
+
+def test_very_common_words_are_ranked_among_the_newest_matches(db_path: Path, monkeypatch) -> None:
+    import monitor.store
+
+    monkeypatch.setattr(monitor.store, "WINDOW", 5)
+    monkeypatch.setattr(monitor.store, "FACET_WINDOW", 5)
+    monkeypatch.setattr(monitor.store, "SHARD", 4)  # four indexes: the window spans two of them
+    store = store_with(db_path, [f"Warga yang datang ke TPS nomor {i}." for i in range(12)]
+                       + ["Yang yang yang: rapat KPU membahas yang lain."])
+    results = store.search("yang", limit=3)
+    assert results[0]["url"] == "https://x.id/12"  # ranked first within the window
+    assert {r["url"] for r in results} <= {f"https://x.id/{i}" for i in range(8, 13)}
+    # a filter that the window leaves too few of widens it
+    store.save_tagging(1, ["security"], {"security": 0.9}, {}, "test")
     store.commit()
-    store.db.conn.close()
+    assert [r["url"] for r in store.search("yang", tags=["security"])] == ["https://x.id/0"]  # article 1
+    facets = store.facets("yang")
+    assert facets["capped"] and facets["total"] == 5
+    assert not store.facets("rapat")["capped"]
+    assert len(store._shards()) == 4
+    assert {r["url"] for r in store.search("warga", limit=20)} == {f"https://x.id/{i}" for i in range(12)}
+
+
+def test_old_databases_get_the_sharded_index_and_the_lexicon(db_path: Path) -> None:
+    import sqlite_utils
+
+    from monitor.store import MIGRATIONS, SCHEMA_VERSION
+
+    old = sqlite_utils.Database(db_path)
+    for migrate in MIGRATIONS[:2]:  # a schema-2 database: one index kept by triggers, no lexicon
+        migrate(old)
+    old["articles"].insert({"url": "https://x.id/0", "source": "x", "title": "Gudang KPU",
+                            "text": "KPU mendistribusikan logistik.", "content_hash": "h"})
+    old.execute("PRAGMA user_version = 2")
+    old.conn.commit()
+    old.conn.close()
     upgraded = Store(db_path)
-    assert upgraded.schema_version >= 3
+    assert upgraded.schema_version == SCHEMA_VERSION
     assert upgraded.search(parse_query("distribusi"))[0]["url"] == "https://x.id/0"
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM articles_stem").fetchone()[0] == 1
+    names = {n for (n,) in upgraded.db.execute("SELECT name FROM sqlite_master")}
+    assert "articles_fts" not in names and "articles_fts_0" in names
+    assert upgraded.db.execute("SELECT v FROM articles_fts_0_config WHERE k='rank'").fetchone() == ("bm25(10.0, 1.0)",)
+    # edits keep the index right: the old words are gone from it
+    upgraded.save_article(Article(url="https://x.id/0", title="Gudang KPU", text="Kotak suara tiba.",
+                                  content_hash="h2"), "x", fetched_url="https://x.id/0", fetched_at=NOW)
+    upgraded.commit()
+    assert upgraded.search("kotak")[0]["url"] == "https://x.id/0"
+    assert upgraded.search("logistik") == []

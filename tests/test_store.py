@@ -87,4 +87,4 @@ def test_uncommitted_writes_are_lost_but_the_database_stays_consistent(db_path: 
     store.db.conn.close()  # as if the process died before the batch was committed
     reopened = Store(db_path)
     assert reopened.count("articles") == 1
-    assert reopened.db.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0] == 1
+    assert reopened.db.execute("SELECT COUNT(*) FROM articles_fts_0_docsize").fetchone()[0] == 1

@@ -55,6 +55,8 @@ def test_search_page_lists_matches_with_facets(web) -> None:
         headers["Content-Security-Policy"]
     for facet in ("Topik", "Sumber", "Wilayah", "Hari", "logistics", "kabar-ibu-kota"):
         assert facet in body
+    _, body, _ = get(base + "/?q=yang+distribusi")
+    assert "Kata umum tidak dicari: yang" in body and "<mark>" in body.lower()
 
 
 def test_tag_filter_and_export(web) -> None:

@@ -98,8 +98,9 @@ class WebApp:
         page = max(1, int((params.get("page") or ["1"])[0]) if (params.get("page") or ["1"])[0].isdigit() else 1)
         error = None
         results: list[dict[str, Any]] = []
-        facets: dict[str, Any] = {"total": 0, "tag": [], "source": [], "region": [], "day": []}
+        facets: dict[str, Any] = {"total": 0, "capped": False, "tag": [], "source": [], "region": [], "day": []}
         store = self._store()
+        query = None
         try:
             query = parse_query(text) if text else None
             results = store.search(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, mark=MARK, **criteria)
@@ -126,7 +127,8 @@ class WebApp:
         selected = {(k, v) for k, v in flat}
         return self._render("search.html", q=text, results=results, facets=facets, error=error, page=page,
                             pages=max(1, -(-facets["total"] // PAGE_SIZE)), link=link, toggle=toggle,
-                            selected=selected, query_string=urlencode(flat), params=params)
+                            selected=selected, query_string=urlencode(flat), params=params,
+                            ignored=query.ignored if query else [])
 
     def _article_page(self, article_id: int) -> str | None:
         store = self._store()
