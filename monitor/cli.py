@@ -92,13 +92,16 @@ classifiers_option = click.option(
 @click.option("--limit", type=click.IntRange(min=1), help="At most N new articles per source.")
 @click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (default: one per core; 0 = none).")
 @click.option("--tag/--no-tag", default=True, show_default=True, help="Tag new articles with the topic classifier.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Seconds to wait for another writer (monitor run, another crawl) to finish.")
 @classifiers_option
 @handle_errors
 def crawl(config_path: str, db_path: str, only: tuple[str, ...], limit: int | None, workers: int | None,
-          tag: bool, classifiers_dir: Path | None) -> None:
+          tag: bool, wait: float, classifiers_dir: Path | None) -> None:
     """Crawl the sources once, store new articles and tag them (training the model first if there is none).
 
-    Exit code 0 if any source worked, 1 if all failed, 2 on a bad configuration.
+    Exit code 0 if any source worked, 1 if all failed, 2 on a bad configuration, 3 when another process
+    (monitor run, another crawl) is writing to the database.
 
     Example: monitor crawl --source kabar-ibu-kota --limit 20
     """
@@ -106,11 +109,84 @@ def crawl(config_path: str, db_path: str, only: tuple[str, ...], limit: int | No
     unknown = [name for name in only if name not in {s.name for s in config.sources}]
     if unknown:
         raise ConfigError(f"{config_path}: no source named {', '.join(map(repr, unknown))}")
+    from .lock import DatabaseLock
     from .progress import crawl_in_terminal
 
-    report = crawl_in_terminal(config, db_path, only=only, limit=limit, workers=workers, tag=tag,
-                               classifiers_dir=classifiers_dir)
+    with DatabaseLock(db_path, "monitor crawl", wait=wait):
+        report = crawl_in_terminal(config, db_path, only=only, limit=limit, workers=workers, tag=tag,
+                                   classifiers_dir=classifiers_dir)
     sys.exit(0 if report.any_ok else 1)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--workers", type=click.IntRange(min=0), help="Extraction processes (default: one per core; 0 = none).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True)
+@classifiers_option
+@handle_errors
+def run(config_path: str, db_path: str, workers: int | None, log_format: str, log_level: str,
+        classifiers_dir: Path | None) -> None:
+    """Keep going: crawl each source on its interval (with jitter) and send yesterday's digest at digest.time,
+    catching up once after a downtime. Stops cleanly on SIGTERM or Ctrl-C (exit 0). One writer at a time:
+    refuses (exit 3) while another run or crawl holds the database.
+
+    Example: monitor run --config feeds.yaml --db /var/lib/berita-monitor/monitor.db --log-format json
+    """
+    from .schedule import run_forever, setup_logging
+
+    config = load_config(config_path)
+    setup_logging(log_format, log_level)
+    run_forever(config, db_path, workers=workers, classifiers_dir=classifiers_dir)
+
+
+@cli.command()
+@db_option
+@config_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--max-failing", type=click.FloatRange(min=0), metavar="HOURS",
+              help="Exit 1 when a source has been failing for longer than this.")
+@handle_errors
+def status(db_path: str, config_path: str, fmt: str, max_failing: float | None) -> None:
+    """Health at a glance: per source the last success, last error, failure streak and articles in the last
+    24 hours and 7 days; totals, the last crawl and the database size. With --max-failing, exit 1 when a
+    source has failed for longer than that (for cron or a monitoring system).
+
+    Example: monitor status --max-failing 24
+    """
+    store = _open_existing(db_path, config_path)
+    try:
+        now = datetime.now(store.zone)
+        report = store.status()
+    finally:
+        store.close()
+    late = [r for r in report["sources"] if max_failing is not None and r["failing_since"]
+            and now - datetime.fromisoformat(r["failing_since"]) > timedelta(hours=max_failing)]
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table()
+        for column in ("source", "last success", "failures", "failing since", "24 h", "7 d", "last error"):
+            table.add_column(column)
+        for r in report["sources"]:
+            table.add_row(r["name"], (r["last_success"] or "never")[:16].replace("T", " "), str(r["failure_streak"]),
+                          (r["failing_since"] or "")[:16].replace("T", " "), str(r["articles_24h"]),
+                          str(r["articles_7d"]), _escape((r["last_error"] or "")[:80]),
+                          style="red" if r["failure_streak"] else None)
+        console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+        console.print(table)
+        run = report["last_run"] or {}
+        click.echo(f"{report['articles']} articles ({report['articles_24h']} in 24 h, {report['articles_7d']} in"
+                   f" 7 days); database {report['database_bytes'] / 1e6:.1f} MB; last crawl"
+                   f" {(run.get('started') or 'never')[:16].replace('T', ' ')} ({run.get('status', '-')})")
+    if late:
+        names = ", ".join(f"{r['name']} (since {r['failing_since'][:16].replace('T', ' ')})" for r in late)
+        raise MonitorError(f"failing for more than {max_failing:g} h: {names}")
 
 
 def _training_notice(examples: int) -> None:

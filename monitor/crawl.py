@@ -225,6 +225,9 @@ async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (),
                     report.sources[source.name].errors.append(f"internal error: {result!r}")
                     store.record_source_result(source.name, False, f"internal error: {result!r}")
         status = "ok" if report.any_ok else "failed"
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        status = "interrupted"  # what was stored so far is committed below
+        raise
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)

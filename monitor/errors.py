@@ -65,3 +65,9 @@ class StoreError(MonitorError):
 
 class MailError(MonitorError):
     """The digest could not be sent."""
+
+
+class LockedError(MonitorError):
+    """Another process writes to this database (one writer at a time)."""
+
+    exit_code = 3

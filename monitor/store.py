@@ -277,6 +277,33 @@ class Store:
             " s.failing_since, s.failure_streak, (SELECT COUNT(*) FROM articles a WHERE a.source=s.name) AS articles"
             " FROM sources s ORDER BY s.name")]
 
+    def status(self, now: datetime | None = None) -> dict[str, Any]:
+        """Health at a glance: per source the last success and error, failure streak and since when, articles
+        stored in the last 24 hours and 7 days; totals, the last crawl run and the database size."""
+        now = now or datetime.now(UTC)
+        day, week = (now - timedelta(days=1)).isoformat(), (now - timedelta(days=7)).isoformat()
+        sources = [dict(row) for row in self.db.query(
+            "SELECT s.name, s.region, s.last_crawl, s.last_success, s.last_error, s.last_error_at, s.failing_since,"
+            " COALESCE(s.failure_streak, 0) AS failure_streak,"
+            " (SELECT COUNT(*) FROM articles a WHERE a.source=s.name AND a.first_seen >= :day) AS articles_24h,"
+            " (SELECT COUNT(*) FROM articles a WHERE a.source=s.name AND a.first_seen >= :week) AS articles_7d"
+            " FROM sources s ORDER BY s.name", {"day": day, "week": week})]
+        for row in sources:
+            for key in ("last_crawl", "last_success", "last_error_at", "failing_since"):
+                row[key] = self._local(row[key])
+        run = self.db.execute("SELECT started, finished, status FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        size = sum(Path(f"{self.path}{suffix}").stat().st_size for suffix in ("", "-wal")
+                   if self.path != ":memory:" and Path(f"{self.path}{suffix}").exists())
+        return {
+            "sources": sources,
+            "articles": self.count("articles"),
+            "articles_24h": sum(r["articles_24h"] for r in sources),
+            "articles_7d": sum(r["articles_7d"] for r in sources),
+            "last_run": None if run is None else {"started": self._local(run[0]), "finished": self._local(run[1]),
+                                                  "status": run[2]},
+            "database_bytes": size,
+        }
+
     # -- fetch log and HTTP cache ---------------------------------------------------------------
     def fetch_logger(self, run_id: int) -> Callable[[FetchRecord], None]:
         def log(record: FetchRecord) -> None:

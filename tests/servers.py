@@ -131,6 +131,17 @@ def html_reply(body: str, charset: str = "utf-8", header_charset: str | None = N
     return Reply(status, body.encode(charset), {"Content-Type": f"text/html; charset={header_charset or charset}"})
 
 
+def news_site(server: LocalServer, n: int, *, delay: float = 0.0) -> None:
+    """``/list``, a listing page linking ``n`` articles ``/berita/{i}``, each answered after ``delay`` seconds."""
+    links = "".join(f'<a href="/berita/{i}">Berita {i}</a>' for i in range(n))
+    server.route("/list", html_reply(f"<html><body>{links}</body></html>"))
+    for i in range(n):
+        paragraphs = [f"Petugas KPU mendistribusikan logistik nomor {i} ke TPS {j} di Kalimantan Timur. " * 4
+                      for j in range(3)]
+        server.route(f"/berita/{i}", Reply(200, article_html(f"Logistik {i} Tiba di TPS", paragraphs).encode(),
+                                           {"Content-Type": "text/html; charset=utf-8"}, delay=delay))
+
+
 def gzip_bomb(size: int) -> bytes:
     """``size`` bytes of zeros, gzipped (a few KB on the wire)."""
     return gzip.compress(b"\0" * size, compresslevel=9)

@@ -17,7 +17,7 @@ from monitor.config import parse_config
 from monitor.crawl import crawl
 from monitor.demo import SampleServer, demo_config, expected_articles
 from monitor.store import Store
-from tests.servers import LocalServer, Reply, article_html, html_reply
+from tests.servers import LocalServer, Reply, article_html, html_reply, news_site
 
 
 @pytest.fixture(scope="module")
@@ -171,13 +171,7 @@ sources: [{{name: s, homepage: "{server.base}/", feeds: ["{server.base}/atom"]}}
 
 def test_killed_crawl_leaves_a_consistent_database_and_resumes(server: LocalServer, tmp_path: Path) -> None:
     n = 30
-    links = "".join(f'<a href="/berita/{i}">Berita {i}</a>' for i in range(n))
-    server.route("/list", html_reply(f"<html><body>{links}</body></html>"))
-    for i in range(n):
-        paragraphs = [f"Berita nomor {i} tentang distribusi logistik ke TPS {j} di Kalimantan Timur. " * 5
-                      for j in range(3)]
-        server.route(f"/berita/{i}", Reply(200, article_html(f"Berita {i}", paragraphs).encode(),
-                                           {"Content-Type": "text/html; charset=utf-8"}, delay=0.1))
+    news_site(server, n, delay=0.1)
     config_path = tmp_path / "feeds.yaml"
     config_path.write_text(f"""
 defaults: {{delay: 0, concurrency: 1}}

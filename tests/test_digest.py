@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import ssl
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +22,7 @@ from monitor.models import Article
 from monitor.store import Store
 from monitor.summarize import sentences, summary
 from monitor.topics import default_dir, load_topics
+from tests.conftest import Inbox, free_port
 
 DAY = date(2024, 11, 26)
 WITA = "Asia/Makassar"
@@ -122,33 +119,6 @@ def test_sentences_survive_abbreviations_numbers_and_quotes() -> None:
     assert lead == "Sebanyak 200 surat suara rusak ditemukan petugas. Surat suara pengganti tiba dua hari lagi."
 
 
-@dataclass
-class Inbox:
-    """What a real SMTP server on 127.0.0.1 received."""
-
-    host: str
-    port: int
-    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, Path]:
     """A throwaway CA and a certificate for 127.0.0.1: the server's TLS context and the CA file clients trust."""
@@ -163,15 +133,6 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContex
 def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
     ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"desk", b"rahasia")
     return AuthResult(success=ok, handled=False)  # not handled: the server answers 535 itself
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Inbox]:
-    inbox = Inbox("127.0.0.1", _free_port())
-    controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 def _env(inbox: Inbox, **extra: str) -> dict[str, str]:
@@ -213,7 +174,7 @@ def test_the_digest_arrives_as_a_multipart_email_once(day_db: Path, smtp_server:
 
 def test_starttls_with_login_and_implicit_tls(day_db: Path, certificate: tuple[ssl.SSLContext, Path]) -> None:
     context, ca_file = certificate
-    starttls = Inbox("127.0.0.1", _free_port())
+    starttls = Inbox("127.0.0.1", free_port())
     controller = Controller(starttls, hostname=starttls.host, port=starttls.port, tls_context=context,
                             require_starttls=True, authenticator=_authenticate, auth_require_tls=True)
     controller.start()
@@ -231,7 +192,7 @@ def test_starttls_with_login_and_implicit_tls(day_db: Path, certificate: tuple[s
         assert len(starttls.messages) == 1
     finally:
         controller.stop()
-    implicit = Inbox("127.0.0.1", _free_port())
+    implicit = Inbox("127.0.0.1", free_port())
     controller = Controller(implicit, hostname=implicit.host, port=implicit.port, ssl_context=context)
     controller.start()
     try:
@@ -244,7 +205,7 @@ def test_starttls_with_login_and_implicit_tls(day_db: Path, certificate: tuple[s
 
 
 def test_failures_are_one_line_errors_and_a_retry_sends_what_is_missing(day_db: Path, smtp_server: Inbox) -> None:
-    closed = Inbox("127.0.0.1", _free_port())
+    closed = Inbox("127.0.0.1", free_port())
     refused = digest(day_db, "--to", "a@desk.example", env=_env(closed))
     assert refused.exit_code == 1
     assert f"SMTP server 127.0.0.1:{closed.port}: cannot connect" in refused.output
