@@ -151,6 +151,13 @@ def _migrate_5(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["first_seen"])
 
 
+_INSERT_ARTICLE = (
+    "INSERT INTO articles (id, url, source, title, author, published, published_from, updated, dateline, description,"
+    " image, language, sitename, categories, tags, text, content_hash, pages, fetched_url, first_seen, fetched_at,"
+    " changed_at, version, listed_modified)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)")
+
+
 def _add_words(conn: sqlite3.Connection, new: set[str]) -> None:
     ordered = sorted(new)
     conn.executemany("INSERT OR IGNORE INTO words (word, stem) VALUES (?, ?)",
@@ -409,17 +416,65 @@ class Store:
                 else:
                     self._add_urls(conn, twin_id, source, [(article.url, "duplicate"), (fetched_url, "duplicate")])
                 return "duplicate", int(twin_id)
-            cursor = conn.execute(
-                "INSERT INTO articles (url, source, title, author, published, published_from, updated, dateline,"
-                " description, image, language, sitename, categories, tags, text, content_hash, pages, fetched_url,"
-                " first_seen, fetched_at, changed_at, version, listed_modified)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                (*self._columns(article, source, fetched_url), json.dumps(list(article.pages)), fetched_url,
-                 fetched, fetched, fetched, listed))
+            cursor = conn.execute(_INSERT_ARTICLE, (None, *self._row(article, source, fetched_url, fetched, listed)))
             article_id = int(cursor.lastrowid or 0)
             self._add_urls(conn, article_id, source, [(article.url, "canonical"), (fetched_url, "fetched")])
             self._index(conn, article_id, article)
             return "new", article_id
+
+    def save_articles(self, items: Sequence[tuple[Article, str, str, datetime]]) -> list[tuple[str, int]]:
+        """Store many articles at once — (article, source, fetched URL, fetched at) each — as an import does:
+        the new ones in a few statements, any whose URL or text is already known through ``save_article``.
+        Returns (outcome, id) in the order given."""
+        def chunks(values: list[str]) -> Iterator[list[str]]:
+            for i in range(0, len(values), 500):
+                yield values[i:i + 500]
+
+        urls = [u for article, _, fetched_url, _ in items for u in (article.url, fetched_url)]
+        hashes = [article.content_hash for article, _, _, _ in items]
+        with self._write() as conn:
+            known = {u for part in chunks(urls) for (u,) in conn.execute(
+                f"SELECT url FROM urls WHERE url IN ({', '.join('?' * len(part))})", part)}
+            known |= {h for part in chunks(hashes) for (h,) in conn.execute(
+                f"SELECT content_hash FROM articles WHERE content_hash IN ({', '.join('?' * len(part))})", part)}
+            next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0]
+            results: list[tuple[str, int] | None] = []
+            rows, url_rows, later = [], [], []
+            now = _now()
+            for position, (article, source, fetched_url, fetched_at) in enumerate(items):
+                keys = {article.url, fetched_url, article.content_hash}
+                if keys & known:  # known, or a copy of an earlier item: the careful path, after the others
+                    later.append(position)
+                    results.append(None)
+                    continue
+                known |= keys
+                fetched = fetched_at.astimezone(UTC).isoformat()
+                rows.append((next_id, *self._row(article, source, fetched_url, fetched, None)))
+                url_rows += [(article.url, next_id, source, "canonical", now)]
+                if fetched_url != article.url:
+                    url_rows.append((fetched_url, next_id, source, "fetched", now))
+                results.append(("new", next_id))
+                next_id += 1
+            conn.executemany(_INSERT_ARTICLE, rows)
+            conn.executemany("INSERT INTO urls (url, article_id, source, kind, first_seen) VALUES (?, ?, ?, ?, ?)",
+                             url_rows)
+            shards: dict[str, list[tuple[int, str, str]]] = {}
+            for row in rows:
+                shards.setdefault(_shard(conn, row[0], self._shard_names), []).append((row[0], row[3], row[15]))
+                self._new_words.update(row[3].split(), row[15].split())
+            for name, entries in shards.items():
+                conn.executemany(f"INSERT INTO {name} (rowid, title, text) VALUES (?, ?, ?)", entries)
+        for position in later:
+            article, source, fetched_url, fetched_at = items[position]
+            results[position] = self.save_article(article, source, fetched_url=fetched_url, fetched_at=fetched_at)
+        return [r for r in results if r is not None]
+
+    @classmethod
+    def _row(cls, article: Article, source: str, fetched_url: str, fetched: str,
+             listed: str | None) -> tuple[Any, ...]:
+        """The values of a new ``articles`` row after its id, in ``_INSERT_ARTICLE`` order."""
+        return (*cls._columns(article, source, fetched_url), json.dumps(list(article.pages)), fetched_url, fetched,
+                fetched, fetched, listed)
 
     @staticmethod
     def _columns(article: Article, source: str, fetched_url: str) -> tuple[Any, ...]:

@@ -88,3 +88,29 @@ def test_uncommitted_writes_are_lost_but_the_database_stays_consistent(db_path: 
     reopened = Store(db_path)
     assert reopened.count("articles") == 1
     assert reopened.db.execute("SELECT COUNT(*) FROM articles_fts_0_docsize").fetchone()[0] == 1
+
+
+def test_a_batch_is_stored_as_one_by_one_would_store_it(tmp_path: Path) -> None:
+    first = make("https://a.id/1")
+    batch = [
+        (make("https://a.id/2", text=TEXT + " Dua."), "a", "https://a.id/2", NOW),
+        (make("https://b.id/copy"), "b", "https://b.id/copy", NOW),  # the text of a stored article
+        (make("https://a.id/1", text=TEXT + " Diperbarui."), "a", "https://a.id/1?amp=1", NOW),  # an edit
+        (make("https://a.id/3", text="Kotak suara rusak di Tenggarong."), "a", "https://a.id/3", NOW),
+        (make("https://c.id/3", text="Kotak suara rusak di Tenggarong."), "c", "https://c.id/3", NOW),  # in-batch copy
+    ]
+    outcomes = []
+    for name, many in (("one.db", False), ("many.db", True)):
+        store = Store(tmp_path / name)
+        store.save_article(first, "a", fetched_url=first.url, fetched_at=NOW)
+        if many:
+            outcomes.append([o for o, _ in store.save_articles(batch)])
+        else:
+            outcomes.append([store.save_article(a, s, fetched_url=f, fetched_at=t)[0] for a, s, f, t in batch])
+        store.commit()
+        assert [r["url"] for r in store.search("kotak")] == ["https://a.id/3"]
+        assert store.search("diperbarui")[0]["url"] == "https://a.id/1"
+        assert store.db.execute("SELECT stem FROM words WHERE word='diperbarui'").fetchone() == ("baru",)
+        assert store.count("articles") == 3
+        store.close()
+    assert outcomes[0] == outcomes[1] == ["new", "duplicate", "updated", "new", "duplicate"]
