@@ -678,6 +678,63 @@ def digest(db_path: str, config_path: str, classifiers_dir: Path | None, day: st
 
 
 @cli.command()
+@db_option
+@config_option
+@click.option("--warc", "warc_path", required=True, type=click.Path(dir_okay=False),
+              help="WARC file to write (FILE.warc.gz: gzipped per record).")
+@click.option("--tag", "tags", multiple=True, help="Only articles with this topic (repeatable: any of them).")
+@click.option("--since", help="Only pages fetched from this day (YYYY-MM-DD, display zone) or time (ISO 8601).")
+@handle_errors
+def export(db_path: str, config_path: str, warc_path: str, tags: tuple[str, ...], since: str | None) -> None:
+    """Write the kept article pages as standard WARC/1.1: response, request and metadata records.
+
+    Example: monitor export --warc evidence-2024-11.warc.gz --tag asn_neutrality --since 2024-11-01
+    """
+    from .warc import export_warc
+
+    store = _open_existing(db_path, config_path)
+    try:
+        count = export_warc(store, warc_path, tags=list(tags), since=_day(since, str(store.zone)))
+    except OSError as e:
+        raise MonitorError(f"{warc_path}: cannot write: {e.strerror or e}") from None
+    finally:
+        store.close()
+    click.echo(f"wrote {count} pages to {warc_path}", err=True)
+
+
+@cli.command("import")
+@db_option
+@config_option
+@click.option("--warc", "warc_path", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="WARC file to read (.warc or .warc.gz), from this monitor or any crawler.")
+@click.option("--tag/--no-tag", default=True, show_default=True, help="Tag the articles with the topic classifier.")
+@classifiers_option
+@handle_errors
+def import_command(db_path: str, config_path: str, warc_path: str, tag: bool, classifiers_dir: Path | None) -> None:
+    """Store the article pages of a WARC file through the same extraction, tagging and deduplication as a
+    crawl (pages of a configured outlet's host are filed under that source, others under their host name).
+
+    Example: monitor import --warc CC-NEWS-20241126.warc.gz
+    """
+    from .lock import DatabaseLock
+    from .models import Settings
+    from .store import Store
+    from .tagger import ensure_model
+    from .warc import import_warc
+
+    config = load_config(config_path) if Path(config_path).exists() else None
+    with DatabaseLock(db_path, "monitor import"):
+        store = Store(db_path, display_zone=config.settings.timezone if config else Settings.timezone)
+        try:
+            classifier = ensure_model(classifiers_dir, store, on_train=_training_notice)[0] if tag else None
+            report = import_warc(store, warc_path, config=config, classifier=classifier)
+        finally:
+            store.close()
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing stored"
+    click.echo(f"{report.responses} HTML pages in {warc_path}: {counts}", err=True)
+
+
+@cli.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default="demo.db", show_default=True,
               help="Database for the demo (replaced if it holds an earlier demo).")
 @click.option("--serve", is_flag=True, help="Keep serving the sample sites after the crawl, until Ctrl-C.")

@@ -141,8 +141,14 @@ class _Settings(_Strict):
     max_bytes: int = Field(Settings.max_bytes, ge=1024)
     retries: int = Field(Settings.retries, ge=0, le=10)
     max_pages: int = Field(Settings.max_pages, ge=1, le=50)
+    retention: float | str | None = None
 
     _zone = field_validator("timezone")(_check_zone)
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: object) -> float | None:
+        return None if value is None else parse_duration(value)
 
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")

@@ -163,13 +163,15 @@ class _Run:
             self.store.record_reject(link.url, source.name, reason or "not an article", permanent=True)
             self.maybe_commit()
             return "skipped"
-        article = await self.whole_article(extraction, source)
+        article, sources_of_text = await self.whole_article(extraction, page, source)
         if self.classifier and article.text != extraction.article.text:  # pages were added: tag the whole text
             tagging = self.classifier.predict([(article.title, article.text)])[0]
         if not is_article_url(article.url, source) and article.url != canonicalize(page.final_url):
             article = replace(article, url=canonicalize(page.final_url))
         outcome, article_id = self.store.save_article(article, source.name, fetched_url=link.url,
                                                       fetched_at=page.fetched_at, listed_modified=link.modified)
+        for kept in sources_of_text:
+            self.store.save_raw(article_id, kept.final_url, kept.status, kept.headers, kept.content, kept.fetched_at)
         if tagging is not None and outcome in ("new", "updated") and self.classifier:
             self.store.save_tagging(article_id, tagging.tags, tagging.scores, tagging.why, self.classifier.version)
         self.known[link.url] = self.known[article.url] = link.modified.isoformat() if link.modified else None
@@ -177,10 +179,11 @@ class _Run:
         self.maybe_commit()
         return outcome
 
-    async def whole_article(self, first: Extraction, source: Source) -> Article:
-        """Multi-page articles: the "show all" page when there is one, else every numbered page."""
+    async def whole_article(self, first: Extraction, first_page: Page, source: Source) -> tuple[Article, list[Page]]:
+        """Multi-page articles: the "show all" page when there is one, else every numbered page; with the
+        responses the text came from (kept as evidence)."""
         urls = [first.all_pages_url] if first.all_pages_url else list(first.next_pages)
-        others: list[Extraction] = []
+        others: list[tuple[Extraction, Page]] = []
         for url in urls[: self.config.settings.max_pages]:
             try:
                 page = await self.fetcher.fetch(url, source=source.name, kind="page")
@@ -188,10 +191,12 @@ class _Run:
                 continue
             extraction, _, _ = await self.extract(page, source)
             if extraction is not None:
-                others.append(extraction)
+                others.append((extraction, page))
         if first.all_pages_url and others:
-            return replace(others[0].article, url=first.article.url, pages=(first.all_pages_url,))
-        return merge_pages(first, others) if others else first.article
+            return replace(others[0][0].article, url=first.article.url, pages=(first.all_pages_url,)), [others[0][1]]
+        if not others:
+            return first.article, [first_page]
+        return merge_pages(first, [e for e, _ in others]), [first_page, *(p for _, p in others)]
 
 
 def default_workers() -> int:
@@ -264,6 +269,8 @@ def crawl_database(config: Config, db_path: str | Path, *, only: Sequence[str] =
                        classifier=classifier)
         if classifier is not None:
             tag_stored(store, classifier, untagged_only=True)
+        if config.settings.retention:
+            store.prune_raw(config.settings.retention / 86400)
     finally:
         store.close()
     return report

@@ -49,6 +49,7 @@ class Settings:
     max_bytes: int = 5_000_000
     retries: int = 3
     max_pages: int = 10
+    retention: float | None = None  # seconds: raw pages of untagged articles older than this are dropped
 
 
 @dataclass(frozen=True)

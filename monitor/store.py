@@ -12,9 +12,11 @@ at most the last batch and leaves the database consistent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +35,7 @@ from .fetch import CacheEntry, FetchRecord
 from .models import Article, Source
 from .search import Query, forms_of, highlight, parse_query, stems, to_fts, vocabulary, wanted_pattern
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # A topic applies when a person added it, or the model gave it and nobody removed it.
 # Full-text search in a large archive. bm25 reads every match of each query word in the index it ranks in
 # (to weigh rare words above common ones), which takes seconds for a very common word in a million articles;
@@ -151,6 +153,18 @@ def _migrate_5(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["first_seen"])
 
 
+def _migrate_6(db: sqlite_utils.Database) -> None:
+    """Raw pages as evidence: every fetched article response (status, headers, time) with its body,
+    compressed and stored once however many times it was fetched."""
+    db.execute("CREATE TABLE raw_bodies (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, body BLOB NOT NULL)"
+               " WITHOUT ROWID")
+    db.table("raw_pages").create({"id": int, "article_id": int, "url": str, "status": int, "headers": str,
+                                  "sha256": str, "fetched_at": str, "version": int}, pk="id",
+                                 foreign_keys=[("article_id", "articles", "id")])
+    db.table("raw_pages").create_index(["article_id"])
+    db.table("raw_pages").create_index(["sha256"])
+
+
 _INSERT_ARTICLE = (
     "INSERT INTO articles (id, url, source, title, author, published, published_from, updated, dateline, description,"
     " image, language, sitename, categories, tags, text, content_hash, pages, fetched_url, first_seen, fetched_at,"
@@ -165,7 +179,7 @@ def _add_words(conn: sqlite3.Connection, new: set[str]) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4,
-                                                                  _migrate_5]
+                                                                  _migrate_5, _migrate_6]
 
 
 class Store:
@@ -499,6 +513,60 @@ class Store:
                 seen.add(url)
                 conn.execute("INSERT OR IGNORE INTO urls (url, article_id, source, kind, first_seen)"
                              " VALUES (?, ?, ?, ?, ?)", (url, article_id, source, kind, now))
+
+    # -- raw pages (evidence) ------------------------------------------------------------------
+    def save_raw(self, article_id: int, url: str, status: int, headers: dict[str, str], body: bytes,
+                 fetched_at: datetime) -> None:
+        """Keep a fetched response of an article as evidence; a body is stored once (zlib), and a fetch that
+        brought the same body from the same URL as the article's last kept one adds nothing."""
+        digest = hashlib.sha256(body).hexdigest()
+        with self._write() as conn:
+            last = conn.execute("SELECT sha256, url FROM raw_pages WHERE article_id=? ORDER BY id DESC LIMIT 1",
+                                (article_id,)).fetchone()
+            if last == (digest, url):
+                return
+            if conn.execute("SELECT 1 FROM raw_bodies WHERE sha256=?", (digest,)).fetchone() is None:
+                conn.execute("INSERT INTO raw_bodies (sha256, size, body) VALUES (?, ?, ?)",
+                             (digest, len(body), zlib.compress(body, 6)))
+            conn.execute("INSERT INTO raw_pages (article_id, url, status, headers, sha256, fetched_at, version)"
+                         " SELECT ?, ?, ?, ?, ?, ?, version FROM articles WHERE id=?",
+                         (article_id, url, status, json.dumps(headers), digest,
+                          fetched_at.astimezone(UTC).isoformat(), article_id))
+
+    def raw_pages(self, *, tags: Sequence[str] = (), since: datetime | None = None) -> Iterator[dict[str, Any]]:
+        """Kept responses, oldest first, with their article's id, title, tags and content hash; ``tags``:
+        only articles with one of these topics; ``since``: fetched then or later."""
+        where: list[str] = []
+        params: list[Any] = []
+        if tags:
+            where.append(f"EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id=r.article_id AND {EFFECTIVE}=1"
+                         f" AND t.topic IN ({', '.join('?' * len(tags))}))")
+            params += list(tags)
+        if since:
+            where.append("r.fetched_at >= ?")
+            params.append(to_utc_iso(since))
+        rows = self.db.execute(
+            "SELECT r.id, r.article_id, r.url, r.status, r.headers, r.sha256, r.fetched_at, r.version, a.url, a.title,"
+            f" a.content_hash, b.body FROM raw_pages r JOIN articles a ON a.id=r.article_id JOIN raw_bodies b"
+            f" ON b.sha256=r.sha256 WHERE {' AND '.join(where) or '1=1'} ORDER BY r.id", params)
+        for (raw_id, article_id, url, status, headers, digest, fetched_at, version, canonical, title, text_hash,
+             body) in rows:
+            yield dict(id=raw_id, article_id=article_id, url=url, status=status, headers=json.loads(headers),
+                       sha256=digest, fetched_at=datetime.fromisoformat(fetched_at), version=version,
+                       canonical_url=canonical, title=title, content_hash=text_hash, tags=self.tags_of(article_id)[0],
+                       body=zlib.decompress(body))
+
+    def prune_raw(self, days: float, now: datetime | None = None) -> int:
+        """Drop kept responses older than ``days`` of articles that have no topic (tagged ones stay), and the
+        bodies nothing refers to any more; returns how many responses went."""
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat()
+        with self._write() as conn:
+            gone = conn.execute(
+                f"DELETE FROM raw_pages WHERE fetched_at < ? AND NOT EXISTS (SELECT 1 FROM article_tags t"
+                f" WHERE t.article_id=raw_pages.article_id AND {EFFECTIVE}=1)", (cutoff,)).rowcount
+            conn.execute("DELETE FROM raw_bodies WHERE sha256 NOT IN (SELECT sha256 FROM raw_pages)")
+        self.commit()
+        return int(gone)
 
     # -- tags and corrections --------------------------------------------------------------------
     def save_tagging(self, article_id: int, tags: Sequence[str], scores: dict[str, float],
