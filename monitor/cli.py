@@ -267,8 +267,13 @@ def show(article_id: int, db_path: str, config_path: str, fmt: str) -> None:
     click.echo(article["text"])
     for dup in article["duplicates"]:
         click.echo(f"\nalso published at {dup['url']} ({dup['source']})")
+    if article["removed_at"]:
+        click.echo(f"\nremoved from the outlet since {article['removed_at'][:16].replace('T', ' ')}:"
+                   f" {article['removed_reason']}")
     for version in article["versions"]:
-        click.echo(f"\nearlier version {version['version']} (replaced {version['replaced_at'][:19]})")
+        click.echo(f"\nearlier version {version['version']} (replaced {version['replaced_at'][:19]}), then changed:")
+        click.echo("".join({"insert": "{+%s+}", "delete": "[-%s-]"}.get(op, "%s") % text.strip() + " "
+                           for op, text in version["diff"] if text.strip()).strip())
 
 
 def _open_existing(db_path: str, config_path: str | None):  # type: ignore[no-untyped-def]
@@ -675,6 +680,45 @@ def digest(db_path: str, config_path: str, classifiers_dir: Path | None, day: st
         address, reason = next(iter(delivery.refused.items()))
         more = f" (and {len(delivery.refused) - 1} more)" if len(delivery.refused) > 1 else ""
         raise MailError(f"recipient {address} refused: {reason}{more}")
+
+
+@cli.command()
+@db_option
+@config_option
+@click.option("--tag", "tags", multiple=True, help="Only articles with this topic (repeatable: any of them).")
+@click.option("--since", help="Only articles published (or first seen) from this day (YYYY-MM-DD) or time.")
+@click.option("--tag-changes/--no-tag-changes", default=True, show_default=True,
+              help="Tag edited articles again with the topic classifier.")
+@classifiers_option
+@handle_errors
+def recheck(db_path: str, config_path: str, tags: tuple[str, ...], since: str | None, tag_changes: bool,
+            classifiers_dir: Path | None) -> None:
+    """Fetch stored articles again, politely: an edited text becomes a new version (the old one is kept, with
+    a word diff in show and the web UI); a 404/410, a redirect to the home page or a page that is no longer
+    an article marks the article as removed since today. Nothing is ever deleted.
+
+    Example: monitor recheck --tag asn_neutrality --since 2024-11-01
+    """
+    import asyncio
+
+    from .lock import DatabaseLock
+    from .recheck import recheck_async
+    from .tagger import ensure_model
+
+    config = load_config(config_path) if Path(config_path).exists() else None
+    with DatabaseLock(db_path, "monitor recheck"):
+        store = _open_existing(db_path, config_path)
+        try:
+            classifier = ensure_model(classifiers_dir, store, on_train=_training_notice)[0] if tag_changes else None
+            report = asyncio.run(recheck_async(store, config, tags=tags, since=_day(since, str(store.zone)),
+                                               classifier=classifier))
+        finally:
+            store.close()
+    click.echo(f"checked {report.checked}: {report.unchanged} unchanged, {report.updated} edited,"
+               f" {report.removed} removed, {report.failed} failed", err=True)
+    for error in report.errors[:10]:
+        click.echo(f"  {error}", err=True)
+    sys.exit(1 if report.checked and report.failed == report.checked else 0)
 
 
 @cli.command()
