@@ -126,7 +126,7 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run_forever(config: Config, db_path: str | Path, *, workers: int | None = None,
-                classifiers_dir: Path | None = None, max_steps: int | None = None) -> None:
+                classifiers_dir: Path | None = None) -> None:
     """``monitor run``: take the database lock, then crawl and send digests until SIGTERM or Ctrl-C."""
     from .crawl import crawl_database
     from .digest import build_digest, send_digest
@@ -177,11 +177,9 @@ def run_forever(config: Config, db_path: str | Path, *, workers: int | None = No
         previous = signal.signal(signal.SIGTERM, _raise_stop)
         log.info("running: %d sources, digest at %s %s", len(scheduler.next_due), settings.time,
                  config.settings.timezone)
-        steps = 0
         try:
-            while max_steps is None or steps < max_steps:
+            while True:
                 clock.sleep(scheduler.step())
-                steps += 1
         except KeyboardInterrupt:
             log.info("stopping: the running crawl has written what it had")
         finally:
