@@ -37,7 +37,6 @@ from .models import Article, Source
 from .search import Query, forms_of, highlight, parse_query, stems, to_fts, vocabulary, wanted_pattern
 
 SCHEMA_VERSION = 7
-# A topic applies when a person added it, or the model gave it and nobody removed it.
 # Full-text search in a large archive. bm25 reads every match of each query word in the index it ranks in
 # (to weigh rare words above common ones), which takes seconds for a very common word in a million articles;
 # so the index is split into shards of SHARD consecutive articles, searched newest first, and a query is
@@ -46,6 +45,7 @@ SHARD = 50_000
 WINDOW = 1_000
 FACET_WINDOW = 5_000  # facets count the newest matches up to this many
 _SHARD_NAME = re.compile(r"articles_fts_(\d+)")
+# A topic applies when a person added it, or the model gave it and nobody removed it.
 EFFECTIVE = "(CASE t.label WHEN 'add' THEN 1 WHEN 'remove' THEN 0 ELSE t.tagged END)"
 
 

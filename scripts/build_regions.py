@@ -36,7 +36,8 @@ ALIASES = {
     # Kalimantan Timur: short names and the seats that stand for their kabupaten in the news
     "Kutai Kartanegara": ["Kukar", "Tenggarong"], "Kutai Barat": ["Kubar", "Sendawar"],
     "Kutai Timur": ["Kutim", "Sangatta"], "Berau": ["Tanjung Redeb"], "Paser": ["Tanah Grogot"],
-    "Penajam Paser Utara": ["PPU", "Penajam", "IKN", "Ibu Kota Nusantara"], "Mahakam Ulu": ["Mahulu", "Ujoh Bilang"],
+    "Penajam Paser Utara": ["PPU", "Penajam", "IKN", "Ibu Kota Nusantara", "IKN Nusantara", "Kota Nusantara"],
+    "Mahakam Ulu": ["Mahulu", "Ujoh Bilang"],
     "Bulungan": ["Bulongan"],
 }
 
