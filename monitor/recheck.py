@@ -30,7 +30,8 @@ class RecheckReport:
 
 
 def _home(url: str) -> bool:
-    return urlsplit(url).path in ("", "/") and not urlsplit(url).query
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 async def recheck_async(store: Store, config: Config | None = None, *, tags: tuple[str, ...] = (),

@@ -10,9 +10,11 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 Handler = Callable[["RouteRequest"], "Reply | None"]
@@ -158,3 +160,17 @@ def article_html(title: str, paragraphs: list[str], *, published: str = "2024-11
 <div class="date-now">Sabtu, 28 November 2026</div></header>
 <main><article><h1>{title}</h1><div class="byline">Oleh {author}</div>{body}</article></main>
 <footer><p>Hak cipta Berita Uji</p></footer></body></html>"""
+
+
+@contextmanager
+def web_ui(db: Path) -> Iterator[str]:
+    """``monitor serve`` on a free loopback port for ``db``; yields its base URL."""
+    from monitor.web.app import make_web_server, serve_in_thread
+
+    server = make_web_server(db, port=0)
+    serve_in_thread(server)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -13,7 +13,7 @@ import pytest
 from monitor.extract import content_hash
 from monitor.models import Article
 from monitor.store import Store
-from monitor.web.app import make_web_server, serve_in_thread
+from tests.servers import web_ui
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -37,11 +37,8 @@ def site(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
                                text=text, published=when, content_hash=content_hash(text)), "warta-etam",
                        fetched_url="https://evil.example/2", fetched_at=when)
     store.close()
-    server = make_web_server(db, port=0)
-    serve_in_thread(server)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with web_ui(db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.web.app import make_web_server, serve_in_thread
-from tests.servers import LocalServer, Reply, article_html, html_reply, news_site
+from tests.servers import LocalServer, Reply, article_html, html_reply, news_site, web_ui
 from tests.test_web import get
 
 
@@ -60,14 +59,8 @@ sources: [{{name: s, homepage: "{server.base}/", listings: [{{url: "{server.base
     assert articles["4"]["removed_at"] is None and articles["4"]["versions"] == []
     text = run("show", str(first["id"]), "--db", str(db)).output  # type: ignore[attr-defined]
     assert "{+menarik" in text and "[-mendistribusikan" in text
-    server_ = make_web_server(db, port=0)
-    serve_in_thread(server_)
-    try:
-        base = f"http://127.0.0.1:{server_.server_port}"
+    with web_ui(db) as base:
         _, page, _ = get(f"{base}/article/{first['id']}")
         assert "<ins>" in page and "<del>" in page
         _, page, _ = get(f"{base}/article/{articles['1']['id']}")
         assert "Dihapus dari situs sejak" in page and "HTTP 404" in page
-    finally:
-        server_.shutdown()
-        server_.server_close()

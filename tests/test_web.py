@@ -16,7 +16,8 @@ from monitor.cli import cli
 from monitor.extract import content_hash
 from monitor.models import Article
 from monitor.store import Store
-from monitor.web.app import make_web_server, serve_in_thread
+from monitor.web.app import make_web_server
+from tests.servers import web_ui
 
 EVIL = '<script>alert("x")</script> Surat Suara <b>Rusak</b>'
 
@@ -32,11 +33,8 @@ def web(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
                                content_hash=content_hash(text)), "warta-etam", fetched_url="https://evil.example/1",
                        fetched_at=now)
     store.close()
-    server = make_web_server(db, port=0)
-    serve_in_thread(server)
-    yield f"http://127.0.0.1:{server.server_port}", db
-    server.shutdown()
-    server.server_close()
+    with web_ui(db) as base:
+        yield base, db
 
 
 def get(url: str) -> tuple[int, str, dict[str, str]]:
