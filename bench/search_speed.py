@@ -6,10 +6,13 @@ a thousand at a time with their tags (``save_articles``, as an import does; ``--
 ``save_article`` as a crawl does), a commit each; the loading rate counts the store's time only,
 not the generator's. Queries go through ``Store.search`` (top 20
 with snippets), as ``monitor search`` runs them, next to plain ``LIKE`` scans on the same data.
+Articles come with their content hash and places (``regions.places``) as the extraction workers give
+them; ``--find-places`` leaves the places to the store, which then finds them itself.
 Targets (at 1,000,000 articles): two words + a tag filter p95 ≤ 50 ms, every query p95 ≤ 150 ms,
 loading ≥ 1,500 articles/s.
 
     PYTHONPATH=. python bench/search_speed.py [--articles 1000000] [--db FILE] [--repeat 20] [--json FILE]
+        [--one-by-one] [--find-places]
 """
 
 from __future__ import annotations
@@ -21,29 +24,35 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.extract import content_hash
 from monitor.models import Article
+from monitor.regions import places
 from monitor.search import parse_query
 from monitor.store import Store
 from monitor.tagger import training_set
 
 TOPICS = ["logistics", "security", "asn_neutrality"]
-QUERIES = [
-    ("two words + tag", '"surat suara"', ["logistics"]),
-    ("two words + tag", "pengamanan tps", ["security"]),
-    ("two words + tag", "netralitas asn", ["asn_neutrality"]),
-    ("two words", "distribusi logistik", None),
-    ("other forms", "pendistribusian", None),
-    ("rare word", "gempa", None),
-    ("phrase OR", '"kotak suara" OR "bilik suara"', None),
-    ("prefix", "sortir*", None),
-    ("common word", "yang", None),
-    ("common word", "pilkada", None),
-    ("common + rare", "yang pendistribusian", None),
-    ("no query + tag", "", ["security"]),
+QUERIES = [  # (kind, query, tags, regions)
+    ("two words + tag", '"surat suara"', ["logistics"], None),
+    ("two words + tag", "pengamanan tps", ["security"], None),
+    ("two words + tag", "netralitas asn", ["asn_neutrality"], None),
+    ("two words", "distribusi logistik", None, None),
+    ("other forms", "pendistribusian", None, None),
+    ("rare word", "gempa", None, None),
+    ("phrase OR", '"kotak suara" OR "bilik suara"', None, None),
+    ("prefix", "sortir*", None, None),
+    ("common word", "yang", None, None),
+    ("common word", "pilkada", None, None),
+    ("common + rare", "yang pendistribusian", None, None),
+    ("no query + tag", "", ["security"], None),
+    ("two words + region", '"surat suara"', None, ["Kukar"]),
+    ("common word + region", "pilkada", None, ["Mahulu"]),
+    ("no query + region", "", None, ["Berau"]),
+    ("no query + absent region", "", None, ["Jayawijaya"]),
 ]
 LIKES = [
     ("LIKE: %surat suara% + tag, newest 20",
@@ -73,8 +82,9 @@ def articles(start_id: int, n: int, seed: int = 0) -> Iterator[list[tuple[Articl
             words += len(paragraph.split())
         text = "\n\n".join(body) + f"\n\nNomor {i}."
         when = start + timedelta(minutes=i)
-        article = Article(url=f"https://bench.example/{i}", title=rng.choice(titles), text=text, published=when,
-                          content_hash=content_hash(text))
+        title = rng.choice(titles)
+        article = Article(url=f"https://bench.example/{i}", title=title, text=text, published=when,
+                          content_hash=content_hash(text), regions=places(title, text))
         batch.append((article, {t: (0.9 if rng.random() < 0.1 else 0.05) for t in TOPICS}))
         if len(batch) == 1000:
             yield batch
@@ -83,13 +93,14 @@ def articles(start_id: int, n: int, seed: int = 0) -> Iterator[list[tuple[Articl
         yield batch
 
 
-def load(store: Store, start_id: int, n: int, *, one_by_one: bool = False) -> float:
+def load(store: Store, start_id: int, n: int, *, one_by_one: bool = False, find_places: bool = False) -> float:
     """Store ``n`` generated articles a thousand at a time (``save_articles``, as an import does) or one by
     one (``save_article``, as a crawl does), with their tags; returns articles per second of store time."""
     spent = 0.0
     for batch in articles(start_id, n):
         started = time.perf_counter()
-        items = [(article, "bench", article.url, article.published or datetime.now(UTC)) for article, _ in batch]
+        items = [(replace(article, regions=None) if find_places else article, "bench", article.url,
+                  article.published or datetime.now(UTC)) for article, _ in batch]
         if one_by_one:
             ids = [store.save_article(a, s, fetched_url=u, fetched_at=t)[1] for a, s, u, t in items]
         else:
@@ -121,6 +132,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--one-by-one", action="store_true", help="load with save_article, as a crawl stores")
+    parser.add_argument("--find-places", action="store_true", help="articles come without places: the store finds them")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = args.db or Path(folder) / "search.db"
@@ -128,7 +140,8 @@ def main() -> None:
         existing = store.count("articles")
         rate = None
         if existing < args.articles:
-            rate = load(store, existing, args.articles - existing, one_by_one=args.one_by_one)
+            rate = load(store, existing, args.articles - existing, one_by_one=args.one_by_one,
+                        find_places=args.find_places)
             print(f"loaded {args.articles - existing} articles at {rate:.0f} articles/s (target ≥ 1,500)")
         count = store.count("articles")
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -137,10 +150,12 @@ def main() -> None:
         figures: dict[str, object] = {"articles": count, "load_per_s": rate, "bytes_per_article": size / count}
         print(f"{'query (top 20 with snippets)':45s} {'results':>7s} {'p50 ms':>8s} {'p95 ms':>8s}")
         worst = 0.0
-        for kind, text, tags in QUERIES:
+        for kind, text, tags, regions in QUERIES:
             query = parse_query(text) if text else None
-            times, results = timed(lambda q=query, t=tags: len(store.search(q, tags=t, limit=20)), args.repeat)
-            label = f"{kind}: {text or '(none)'}{' --tag ' + tags[0] if tags else ''}"
+            times, results = timed(lambda q=query, t=tags, r=regions: len(store.search(q, tags=t, regions=r, limit=20)),
+                                   args.repeat)
+            label = (f"{kind}: {text or '(none)'}{' --tag ' + tags[0] if tags else ''}"
+                     f"{' --region ' + regions[0] if regions else ''}")
             print(f"{label:45s} {results:7d} {statistics.median(times):8.1f} {p95(times):8.1f}")
             figures[label] = {"p50_ms": statistics.median(times), "p95_ms": p95(times)}
             worst = max(worst, p95(times))

@@ -263,6 +263,8 @@ def show(article_id: int, db_path: str, config_path: str, fmt: str) -> None:
     click.echo(article["url"])
     for topic in article["tags"]:
         click.echo(f"tag {topic} ({article['scores'].get(topic, 0):.2f}): {', '.join(article['why'].get(topic, []))}")
+    if article["regions"]:
+        click.echo("regions: " + ", ".join(f"{r['label']} {r['weight']:.2f}" for r in article["regions"]))
     click.echo("")
     click.echo(article["text"])
     for dup in article["duplicates"]:
@@ -291,7 +293,9 @@ def _open_existing(db_path: str, config_path: str | None):  # type: ignore[no-un
 @click.option("--tag", "tags", multiple=True, help="Only articles with this topic tag (repeatable: all of them).")
 @click.option("--min-score", type=click.FloatRange(0, 1), help="With --tag: only tags scored at least this.")
 @click.option("--source", "sources_", multiple=True, help="Only this source (repeatable).")
-@click.option("--region", "regions", multiple=True, help="Only sources of this region (repeatable).")
+@click.option("--region", "regions", multiple=True,
+              help="Only articles about this place: province, kabupaten/kota, kecamatan or alias such as Kukar"
+              " (repeatable); an article with no place found counts by its source's region.")
 @click.option("--since", help="From this day (YYYY-MM-DD, display zone) or time (ISO 8601).")
 @click.option("--until", help="Up to and including this day, or before this time.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
@@ -612,14 +616,16 @@ def serve(db_path: str, config_path: str, host: str, port: int) -> None:
 @click.option("--tag", "tags", multiple=True, help="Only this topic (repeatable); default: digest.tags, else all.")
 @click.option("--to", "recipients", multiple=True, help="Send to this address (repeatable); default: digest.to.")
 @click.option("--language", type=click.Choice(["id", "en"]), help="Language of the e-mail; default: digest.language.")
+@click.option("--region", "regions", multiple=True,
+              help="Only articles about this region (repeatable); default: digest.regions, else everywhere.")
 @click.option("--include-untagged", is_flag=True, help="Add the day's articles that have no topic.")
 @click.option("--dry-run", is_flag=True, help="Show the digest (plain text) and send nothing.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the message too: FILE.eml whole, FILE.html.")
 @click.option("--force", is_flag=True, help="Send again to recipients who already had this day's digest.")
 @handle_errors
 def digest(db_path: str, config_path: str, classifiers_dir: Path | None, day: str | None, tags: tuple[str, ...],
-           recipients: tuple[str, ...], language: str | None, include_untagged: bool, dry_run: bool,
-           output: str | None, force: bool) -> None:
+           recipients: tuple[str, ...], language: str | None, regions: tuple[str, ...], include_untagged: bool,
+           dry_run: bool, output: str | None, force: bool) -> None:
     """E-mail the day's tagged news, grouped into stories and summarized; each recipient gets a day's
     digest once. SMTP settings: digest.smtp in the config file, MONITOR_SMTP_HOST/_PORT/_USER/_SECURITY
     and MONITOR_MAIL_FROM over them; the password only from MONITOR_SMTP_PASSWORD.
@@ -652,7 +658,7 @@ def digest(db_path: str, config_path: str, classifiers_dir: Path | None, day: st
         result = build_digest(store, the_day, load_topics(classifiers_dir or default_dir()), zone=zone,
                               language=language or settings.language, tags=tags or settings.tags,
                               include_untagged=include_untagged or settings.include_untagged,
-                              max_stories=settings.max_stories)
+                              max_stories=settings.max_stories, regions=regions or settings.regions)
         text, html = render(result)
         if output:
             sender = settings.smtp.sender or "monitor@localhost"

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .models import Config, DigestSettings, Listing, Settings, Smtp, Source
+from .regions import gazetteer
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -186,6 +187,7 @@ class _Digest(_Strict):
     time: str = DigestSettings.time
     language: str = DigestSettings.language
     tags: list[str] = []
+    regions: list[str] = []
     include_untagged: bool = False
     send_empty: bool = False
     max_stories: int = Field(DigestSettings.max_stories, ge=1, le=100)
@@ -310,6 +312,8 @@ def parse_config(text: str, name: str = "feeds.yaml") -> Config:
         seen[s.name] = i
         if not (s.feeds or s.sitemaps or s.listings):
             raise ConfigError(f"{where}: needs at least one of feeds, sitemaps or listings")
+        if s.region:
+            gazetteer().resolve([s.region], f"{where}: region")
         sources.append(
             Source(
                 name=s.name,
@@ -329,7 +333,9 @@ def parse_config(text: str, name: str = "feeds.yaml") -> Config:
             )
         )
     d = parsed.digest
+    gazetteer().resolve(d.regions, f"{name}: digest.regions")
     digest = DigestSettings(to=tuple(d.to), time=d.time, language=d.language, tags=tuple(d.tags),
+                            regions=tuple(d.regions),
                             include_untagged=d.include_untagged, send_empty=d.send_empty,
                             max_stories=d.max_stories, smtp=Smtp(**d.smtp.model_dump()))
     return Config(path=name, settings=Settings(**parsed.settings.model_dump()), sources=tuple(sources), digest=digest)

@@ -24,6 +24,7 @@ from .errors import ExtractError, FetchError
 from .extract import Extraction, extract_article, merge_pages
 from .fetch import Fetcher
 from .models import Article, Config, CrawlReport, Link, Page, Source, SourceReport
+from .regions import places
 from .store import Store
 from .urls import canonicalize, is_article_url
 
@@ -53,17 +54,19 @@ def start_worker(state: dict[str, Any] | None) -> None:
 
 def extract_job(content: bytes, encoding: str, url: str, timezone_name: str, language: str | None,
                 classifier: Classifier | None = None) -> tuple[Extraction | None, str | None, Tagging | None]:
-    """Extract (and tag) one page, in a worker process or inline: (extraction, None, tagging) or
-    (None, reason, None)."""
+    """Extract one page, find the places it is about, and tag it, in a worker process or inline:
+    (extraction, None, tagging) or (None, reason, None)."""
     try:
         html = content.decode(encoding, errors="replace")
         extraction = extract_article(html, url, timezone=timezone_name, language=language)
     except ExtractError as e:
         return None, e.reason, None
+    article = extraction.article
+    extraction = replace(extraction, article=replace(article, regions=places(article.title, article.text)))
     classifier = classifier or _WORKER.get("classifier")
     tagging = None
     if classifier is not None:
-        tagging = classifier.predict([(extraction.article.title, extraction.article.text)])[0]
+        tagging = classifier.predict([(article.title, article.text)])[0]
     return extraction, None, tagging
 
 

@@ -96,6 +96,7 @@ class Digest:
     zone: str
     language: str
     sections: list[Section]
+    regions: tuple[str, ...] = ()  # as the reader asked for them ("Kukar", "Samarinda")
 
     @property
     def empty(self) -> bool:
@@ -109,16 +110,17 @@ def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
 
 
 def build_digest(store: Store, day: date, topics: list[Topic], *, zone: str, language: str = "id",
-                 tags: tuple[str, ...] = (), include_untagged: bool = False, max_stories: int = 10) -> Digest:
+                 tags: tuple[str, ...] = (), include_untagged: bool = False, max_stories: int = 10,
+                 regions: tuple[str, ...] = ()) -> Digest:
     """The digest of one day: per topic, its articles grouped into stories (the most widely reported and
     highest scored first, ``max_stories`` at most), with counts against the average of the previous week."""
     unknown = set(tags) - {t.name for t in topics}
     if unknown:
         raise ConfigError(f"unknown topic {sorted(unknown)[0]!r}; topics: {', '.join(t.name for t in topics)}")
     start, end = day_bounds(day, zone)
-    articles = store.day_articles(start, end)
-    counts = store.topic_counts(start, end)
-    before = store.topic_counts(start - timedelta(days=7), start)
+    articles = store.day_articles(start, end, regions)
+    counts = store.topic_counts(start, end, regions)
+    before = store.topic_counts(start - timedelta(days=7), start, regions)
     tz = ZoneInfo(zone)
     chosen = [t for t in topics if not tags or t.name in tags]
     sections = []
@@ -133,7 +135,7 @@ def build_digest(store: Store, day: date, topics: list[Topic], *, zone: str, lan
         found = _stories(members, None, tz)
         sections.append(Section("", WORDS[language]["untagged"], len(members), 0.0, found[:max_stories],
                                 max(0, len(found) - max_stories)))
-    return Digest(day, zone, language, sections)
+    return Digest(day, zone, language, sections, regions)
 
 
 def _stories(articles: list[dict[str, Any]], topic: str | None, tz: ZoneInfo) -> list[Story]:
@@ -155,9 +157,12 @@ def _day_label(day: date, language: str) -> str:
 
 
 def subject(digest: Digest) -> str:
-    """``Ringkasan berita 26 Nov 2024: 5 logistik pemilu, 3 keamanan, 2 netralitas ASN``."""
+    """``Ringkasan berita 26 Nov 2024: 5 logistik pemilu, 3 keamanan, 2 netralitas ASN``; the regions asked
+    for follow the day: ``Ringkasan berita 26 Nov 2024 (Kukar): …``."""
     words = WORDS[digest.language]
     head = words["subject"].format(day=_day_label(digest.day, digest.language))
+    if digest.regions:
+        head += f" ({', '.join(digest.regions)})"
     parts = [f"{s.count} {s.label[:1].lower() + s.label[1:]}" for s in digest.sections if s.topic and s.count]
     return f"{head}: {', '.join(parts) if parts else words['none']}"
 

@@ -71,6 +71,7 @@ class DigestSettings:
     time: str = "07:00"  # local time (settings.timezone) at which `monitor run` sends yesterday's digest
     language: str = "id"  # id | en
     tags: tuple[str, ...] = ()  # empty: every topic
+    regions: tuple[str, ...] = ()  # empty: everywhere; else articles about these regions (see regions.py)
     include_untagged: bool = False
     send_empty: bool = False  # send a short "nothing found" digest on a day without tagged news
     max_stories: int = 10  # per topic, the most widely reported first
@@ -148,6 +149,9 @@ class Article:
     tags: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
     content_hash: str = ""
+    # (gazetteer key, weight) of the places it is about, found beside tagging in the extraction workers;
+    # None: not looked for yet (the store then finds them)
+    regions: tuple[tuple[str, float], ...] | None = None
 
 
 @dataclass

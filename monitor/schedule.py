@@ -152,7 +152,8 @@ def run_forever(config: Config, db_path: str | Path, *, workers: int | None = No
         try:
             digest = build_digest(store, day, load_topics(classifiers_dir or default_dir()),
                                   zone=config.settings.timezone, language=settings.language, tags=settings.tags,
-                                  include_untagged=settings.include_untagged, max_stories=settings.max_stories)
+                                  include_untagged=settings.include_untagged, max_stories=settings.max_stories,
+                                  regions=settings.regions)
             if digest.empty and not settings.send_empty:
                 log.info("digest of %s: nothing tagged, not sent", day, extra={"day": day.isoformat()})
                 return

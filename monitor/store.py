@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,9 +34,10 @@ from .diffs import word_diff
 from .errors import StoreError
 from .fetch import CacheEntry, FetchRecord
 from .models import Article, Source
+from .regions import ancestors, gazetteer, places
 from .search import Query, forms_of, highlight, parse_query, stems, to_fts, vocabulary, wanted_pattern
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # Full-text search in a large archive. bm25 reads every match of each query word in the index it ranks in
 # (to weigh rare words above common ones), which takes seconds for a very common word in a million articles;
 # so the index is split into shards of SHARD consecutive articles, searched newest first, and a query is
@@ -172,6 +173,41 @@ def _migrate_7(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN removed_reason TEXT")
 
 
+def _migrate_8(db: sqlite_utils.Database) -> None:
+    """The places each article is about, with weights (see regions.py); regions by number, so that an
+    article's places take a few bytes each."""
+    db.execute("CREATE TABLE regions (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+               " label TEXT NOT NULL, level TEXT NOT NULL)")
+    db.execute("CREATE TABLE article_regions (article_id INTEGER NOT NULL, region_id INTEGER NOT NULL,"
+               " weight REAL NOT NULL, PRIMARY KEY (article_id, region_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX article_regions_region ON article_regions(region_id, article_id)")
+    ids = _region_ids(db.conn)
+    for article_id, title, text in db.execute("SELECT id, title, text FROM articles").fetchall():
+        _place(db.conn, ids, article_id, Article(url="", title=title, text=text))
+
+
+def _region_ids(conn: sqlite3.Connection) -> dict[str, int]:
+    """Region key → number, adding the gazetteer's regions the table does not have yet."""
+    conn.executemany("INSERT OR IGNORE INTO regions (key, name, label, level) VALUES (?, ?, ?, ?)",
+                     [(r.key, r.name, r.label, r.level) for r in gazetteer().regions.values()])
+    return dict(conn.execute("SELECT key, id FROM regions").fetchall())
+
+
+def _place(conn: sqlite3.Connection, ids: dict[str, int], article_id: int, article: Article) -> None:
+    """Record the regions an article is about (replacing what an earlier text gave)."""
+    conn.execute("DELETE FROM article_regions WHERE article_id=?", (article_id,))
+    conn.executemany(_INSERT_REGION, _region_rows(ids, article_id, article))
+
+
+def _region_rows(ids: dict[str, int], article_id: int, article: Article) -> list[tuple[int, int, float]]:
+    """The article's places as rows: as the extraction workers found them, or found now."""
+    found = article.regions if article.regions is not None else places(article.title, article.text)
+    return [(article_id, ids[key], weight) for key, weight in found if key in ids]
+
+
+_INSERT_REGION = "INSERT INTO article_regions (article_id, region_id, weight) VALUES (?, ?, ?)"
+
+
 _INSERT_ARTICLE = (
     "INSERT INTO articles (id, url, source, title, author, published, published_from, updated, dateline, description,"
     " image, language, sitename, categories, tags, text, content_hash, pages, fetched_url, first_seen, fetched_at,"
@@ -194,7 +230,8 @@ def _add_words(conn: sqlite3.Connection, new: set[str]) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4,
-                                                                  _migrate_5, _migrate_6, _migrate_7]
+                                                                  _migrate_5, _migrate_6, _migrate_7,
+                                                                  _migrate_8]
 
 
 class Store:
@@ -219,6 +256,11 @@ class Store:
         self._new_words: set[str] = set()  # the batch's words as written: the lexicon gets them at commit
         self._known_words: set[str] = set()
         self._shard_names: set[str] = set()
+
+    @cached_property
+    def _regions(self) -> dict[str, int]:
+        """Region key → number in ``regions``, for writing an article's places."""
+        return _region_ids(self.db.conn)
 
     # -- schema -----------------------------------------------------------------------------------
     def _upgrade(self) -> None:
@@ -470,6 +512,7 @@ class Store:
             results: list[tuple[str, int] | None] = []
             rows, url_rows, later = [], [], []
             now = _now()
+            places: list[tuple[int, int, float]] = []
             for position, (article, source, fetched_url, fetched_at) in enumerate(items):
                 keys = {article.url, fetched_url, article.content_hash}
                 if keys & known:  # known, or a copy of an earlier item: the careful path, after the others
@@ -479,6 +522,7 @@ class Store:
                 known |= keys
                 fetched = fetched_at.astimezone(UTC).isoformat()
                 rows.append((next_id, *self._row(article, source, fetched_url, fetched, None)))
+                places += _region_rows(self._regions, next_id, article)
                 url_rows += [(article.url, next_id, source, "canonical", now)]
                 if fetched_url != article.url:
                     url_rows.append((fetched_url, next_id, source, "fetched", now))
@@ -493,6 +537,7 @@ class Store:
                 self._new_words.update(row[3].split(), row[15].split())
             for name, entries in shards.items():
                 conn.executemany(f"INSERT INTO {name} (rowid, title, text) VALUES (?, ?, ?)", entries)
+            conn.executemany(_INSERT_REGION, places)
         for position in later:
             article, source, fetched_url, fetched_at = items[position]
             results[position] = self.save_article(article, source, fetched_url=fetched_url, fetched_at=fetched_at)
@@ -518,6 +563,7 @@ class Store:
         """Full-text index the article; its words go to the lexicon with the batch."""
         _index(conn, article_id, article.title, article.text, old, self._shard_names)
         self._new_words.update(article.title.split(), article.text.split())
+        _place(conn, self._regions, article_id, article)
 
     @staticmethod
     def _add_urls(conn: sqlite3.Connection, article_id: int, source: str, urls: list[tuple[str, str]]) -> None:
@@ -740,6 +786,11 @@ class Store:
             "content_hash": data["content_hash"],
             "removed_at": self._local(data["removed_at"]),
             "removed_reason": data["removed_reason"],
+            "regions": [dict(name=name, label=label, level=level, key=key, weight=weight)
+                        for name, label, level, key, weight in self.db.execute(
+                            "SELECT g.name, g.label, g.level, g.key, r.weight FROM article_regions r JOIN regions g"
+                            " ON g.id = r.region_id WHERE r.article_id=? ORDER BY r.weight DESC, g.key",
+                            (article_id,))],
         }
 
     def _filters(self, tags: list[str] | None, min_score: float | None, sources: list[str] | None,
@@ -756,8 +807,9 @@ class Store:
             where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
             params.extend(sources)
         if regions:
-            where.append(f"a.source IN (SELECT name FROM sources WHERE region IN ({', '.join('?' for _ in regions)}))")
-            params.extend(regions)
+            clause, values = self._region_filter(regions)
+            where.append(clause)
+            params.extend(values)
         if since:
             where.append("a.published >= ?")
             params.append(to_utc_iso(since))
@@ -765,6 +817,25 @@ class Store:
             where.append("a.published < ?")
             params.append(to_utc_iso(until))
         return (" AND " + " AND ".join(where)) if where else "", params
+
+    def _region_filter(self, names: list[str] | tuple[str, ...]) -> tuple[str, list[Any]]:
+        """Articles about one of the regions named (or a place within it); an article with no place found
+        counts when its source is configured with such a region."""
+        keys = gazetteer().resolve(names)
+        ids = [i for (i,) in self.db.execute(f"SELECT id FROM regions WHERE key IN ({', '.join('?' * len(keys))})",
+                                             sorted(keys))]
+        local = [name for name, places in self._source_places().items() if places & keys]
+        return (f"(EXISTS (SELECT 1 FROM article_regions r WHERE r.article_id=a.id AND r.region_id IN"
+                f" ({', '.join('?' * len(ids))})) OR (a.source IN ({', '.join('?' * len(local))}) AND NOT EXISTS"
+                f" (SELECT 1 FROM article_regions r WHERE r.article_id=a.id)))", [*ids, *local])
+
+    def _source_places(self) -> dict[str, set[str]]:
+        """Each source's configured region as gazetteer keys, with the regions around it."""
+        places = {}
+        for name, region in self.db.execute("SELECT name, region FROM sources WHERE region IS NOT NULL"):
+            keys = gazetteer().keys_for(region)
+            places[name] = keys | {around for key in keys for around in ancestors(key)}
+        return places
 
     def _forms(self) -> Callable[[str], list[str]]:
         """A query word's forms in the archive, from the lexicon: words whose stem is the word or one of
@@ -881,30 +952,39 @@ class Store:
         match = None if query is None else to_fts(query, self._forms())
         try:
             rows = self._newest(match, filters, params, FACET_WINDOW + 1)
+            ids = json.dumps([r[0] for r in rows[:FACET_WINDOW]])
             by_tag = self.db.execute(
                 f"SELECT t.topic, COUNT(*) FROM json_each(?) j JOIN article_tags t ON t.article_id = j.value"
-                f" WHERE {EFFECTIVE}=1 GROUP BY t.topic ORDER BY 2 DESC, 1",
-                [json.dumps([r[0] for r in rows[:FACET_WINDOW]])]).fetchall()
-            where: dict[str, str | None] = dict(self.db.execute("SELECT name, region FROM sources").fetchall())
+                f" WHERE {EFFECTIVE}=1 GROUP BY t.topic ORDER BY 2 DESC, 1", [ids]).fetchall()
+            # the provinces and kabupaten/kota the matching articles are about (their source's region for
+            # those with no place found, as the filter has it), the 15 commonest
+            by_region = Counter(dict(self.db.execute(
+                "SELECT g.label, COUNT(*) FROM json_each(?) j JOIN article_regions r ON r.article_id = j.value"
+                " JOIN regions g ON g.id = r.region_id WHERE g.level != 'district' GROUP BY g.id", [ids])))
+            unplaced = self.db.execute(
+                "SELECT a.source, COUNT(*) FROM json_each(?) j JOIN articles a ON a.id = j.value WHERE NOT EXISTS"
+                " (SELECT 1 FROM article_regions r WHERE r.article_id = a.id) GROUP BY a.source", [ids]).fetchall()
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: search failed: {e}") from None
+        configured = self._source_places()
+        for source, n in unplaced:
+            for key in configured.get(source, ()):
+                if gazetteer().regions[key].level != "district":
+                    by_region[gazetteer().regions[key].label] += n
         counted = rows[:FACET_WINDOW]
-        by_region = Counter(region for _, s, _ in counted if (region := where.get(s)))
         days = Counter(datetime.fromisoformat(p).astimezone(self.zone).date().isoformat() for _, _, p in counted if p)
         return {"total": len(counted), "capped": len(rows) > FACET_WINDOW, "tag": by_tag,
-                "source": Counter(s for _, s, _ in counted).most_common(), "region": by_region.most_common(),
+                "source": Counter(s for _, s, _ in counted).most_common(),
+                "region": sorted(by_region.items(), key=lambda item: (-item[1], item[0]))[:15],
                 "day": sorted(days.items(), reverse=True)}
 
     # -- digests --------------------------------------------------------------------------------
-    _DAY = ("((a.published >= ? AND a.published < ?)"
-            " OR (a.published IS NULL AND a.first_seen >= ? AND a.first_seen < ?))")
-
-    def day_articles(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    def day_articles(self, start: datetime, end: datetime, regions: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Articles published in [start, end) (first seen then, when undated), with effective tags, scores
-        and the other outlets that carried the same text."""
-        bounds = [to_utc_iso(start), to_utc_iso(end)] * 2
+        and the other outlets that carried the same text; ``regions`` as in search."""
+        where, params = self._day_where(start, end, regions)
         rows = self.db.execute(f"SELECT a.id, a.url, a.fetched_url, a.title, a.source, a.published, a.first_seen,"
-                               f" a.text FROM articles a WHERE {self._DAY} ORDER BY a.published, a.id", bounds)
+                               f" a.text FROM articles a WHERE {where} ORDER BY a.published, a.id", params)
         articles = []
         for article_id, url, fetched_url, title, source, published, first_seen, text in rows.fetchall():
             tags, scores, _, _ = self.tags_of(article_id)
@@ -915,12 +995,21 @@ class Store:
                                  copies=[(u, s) for u, s in copies if s != source]))
         return articles
 
-    def topic_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+    def topic_counts(self, start: datetime, end: datetime, regions: tuple[str, ...] = ()) -> dict[str, int]:
         """How many articles of [start, end) each topic has (people's corrections applied)."""
+        where, params = self._day_where(start, end, regions)
         return dict(self.db.execute(
             f"SELECT t.topic, COUNT(*) FROM articles a JOIN article_tags t ON t.article_id = a.id"
-            f" WHERE {self._DAY} AND {EFFECTIVE}=1 GROUP BY t.topic",
-            [to_utc_iso(start), to_utc_iso(end)] * 2).fetchall())
+            f" WHERE {where} AND {EFFECTIVE}=1 GROUP BY t.topic", params).fetchall())
+
+    def _day_where(self, start: datetime, end: datetime, regions: tuple[str, ...]) -> tuple[str, list[Any]]:
+        where = ("((a.published >= ? AND a.published < ?)"
+                 " OR (a.published IS NULL AND a.first_seen >= ? AND a.first_seen < ?))")
+        params: list[Any] = [to_utc_iso(start), to_utc_iso(end)] * 2
+        if regions:
+            clause, values = self._region_filter(regions)
+            return f"{where} AND {clause}", [*params, *values]
+        return where, params
 
     def digest_sent(self, day: str, recipient: str) -> str | None:
         """When the digest of ``day`` went to ``recipient``, None if it has not."""

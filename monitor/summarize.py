@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .classify import STOPWORDS
-from .extract import strip_dateline
+from .datelines import strip_dateline
 
 # Words that end with a full stop without ending the sentence (compared in lower case, without the stop).
 ABBREVIATIONS = frozenset("""

@@ -4,12 +4,13 @@ the same extract → tag → store pipeline as a crawl.
 Each kept response is written as a ``response`` record (status line, headers and the body as
 received after decompression, so ``Content-Encoding`` is left out), a ``request`` record of the GET
 that fetched it and a ``metadata`` record with what the monitor made of it (article id, canonical
-URL, title, tags, content hash), the latter two tied to the response by ``WARC-Concurrent-To``.
+URL, title, tags, content hash), the latter two tied to the response by ``WARC-Concurrent-To``. The
+metadata is ``application/warc-fields``, as Heritrix writes it, which replay tools such as pywb leave
+out of their index: a replay of the URL shows the page, not the metadata.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -69,13 +70,14 @@ def export_warc(store: Store, path: str | Path, *, tags: Sequence[str] = (), sin
             writer.write_record(writer.create_warc_record(
                 raw["url"], "request", payload=BytesIO(b""), length=0, warc_headers_dict=dict(concurrent),
                 http_headers=StatusAndHeaders(f"GET {target} HTTP/1.1", request_headers, is_http_request=True)))
-            metadata = {"article_id": raw["article_id"], "canonical_url": raw["canonical_url"], "title": raw["title"],
-                        "tags": raw["tags"], "content_hash": raw["content_hash"], "version": raw["version"],
-                        "body_sha256": raw["sha256"]}
-            described = json.dumps(metadata, ensure_ascii=False).encode()
+            fields = [("article-id", raw["article_id"]), ("canonical-url", raw["canonical_url"]),
+                      ("title", raw["title"]), *(("tag", tag) for tag in raw["tags"]),
+                      ("content-hash", raw["content_hash"]), ("version", raw["version"]),
+                      ("body-sha256", raw["sha256"])]
+            described = "".join(f"{name}: {' '.join(str(value).split())}\r\n" for name, value in fields).encode()
             writer.write_record(writer.create_warc_record(
                 raw["url"], "metadata", payload=BytesIO(described), length=len(described),
-                warc_content_type="application/json", warc_headers_dict=dict(concurrent)))
+                warc_content_type="application/warc-fields", warc_headers_dict=dict(concurrent)))
             count += 1
     return count
 

@@ -157,6 +157,7 @@ WHERE = "f.yaml: sources[1] (suara-kaltim): "
         ("listings:\n  - url: https://kaltim.suara.com/\n    selector: a\n    colour: red\n", "listings[0].colour",
          "unknown key"),
         ("listings:\n  - selector: a\n", "listings[0].url", "required"),
+        ("region: Kalimatan Timur\n", "region", "unknown region 'Kalimatan Timur' (did you mean 'Kalimantan Timur'"),
     ],
 )
 def test_bad_field_names_file_source_and_field(extra: str, field: str, detail: str) -> None:
@@ -215,6 +216,7 @@ def test_several_problems_still_give_one_line() -> None:
         ("defaults:\n  interval: 5x\n", "f.yaml: defaults.interval:"),
         ("settings:\n  timezone: WITA\n", "f.yaml: settings.timezone:"),
         ("colour: red\n", "f.yaml: colour: unknown key"),
+        ("digest:\n  regions: [Kukar, Atlantis]\n", "f.yaml: digest.regions: unknown region 'Atlantis'"),
     ],
 )
 def test_bad_top_level_blocks(top: str, where: str) -> None:

@@ -16,6 +16,7 @@ import pytest
 from monitor.config import parse_config
 from monitor.crawl import crawl
 from monitor.demo import SampleServer, demo_config, expected_articles
+from monitor.regions import places
 from monitor.store import Store
 from tests.servers import LocalServer, Reply, article_html, html_reply, news_site
 
@@ -94,6 +95,18 @@ def test_multi_page_article_is_stored_whole(demo_crawl) -> None:
     text = store.db.execute("SELECT text FROM articles WHERE title=?", (long.title,)).fetchone()[0]
     assert text.split("\n\n")[-1] == long.paragraphs[-1]
     assert len(text.split("\n\n")) == len(long.paragraphs)
+
+
+def test_places_found_in_the_workers_are_those_of_the_stored_text(demo_crawl) -> None:
+    _, store, _, _, _ = demo_crawl
+    stored: dict[int, set[tuple[str, float]]] = {}
+    for article_id, key, weight in store.db.execute(
+            "SELECT article_id, key, weight FROM article_regions JOIN regions ON id = region_id"):
+        stored.setdefault(article_id, set()).add((key, weight))
+    articles = store.db.execute("SELECT id, title, text FROM articles").fetchall()
+    assert len(stored) > len(articles) / 2  # Kaltim news names its places
+    for article_id, title, text in articles:  # multi-page articles included: placed on their whole text
+        assert stored.get(article_id, set()) == set(places(title, text)), title
 
 
 def test_second_crawl_makes_no_article_requests(demo_crawl) -> None:

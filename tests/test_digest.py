@@ -16,7 +16,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.digest import build_digest
+from monitor.digest import build_digest, subject
 from monitor.extract import content_hash
 from monitor.models import Article
 from monitor.store import Store
@@ -96,6 +96,10 @@ def test_the_same_event_from_three_outlets_is_one_story(day_db: Path) -> None:
     assert not story.summary.startswith("TENGGARONG")  # the dateline is not part of the summary
     assert "1.250 lembar surat suara rusak" in story.summary
     assert all("Cabai" not in s.title for section in digest.sections for s in section.stories)
+    kukar = build_digest(store, DAY, load_topics(default_dir()), zone=WITA, regions=("Kukar",))
+    assert [len(s.stories) for s in kukar.sections] == [1, 0, 0]  # Bontang and Samarinda stories left out
+    assert [s.count for s in kukar.sections] == [3, 0, 0]
+    assert subject(kukar) == "Ringkasan berita 26 Nov 2024 (Kukar): 3 logistik pemilu"
     with_untagged = build_digest(store, DAY, load_topics(default_dir()), zone=WITA, include_untagged=True)
     assert [s.title for s in with_untagged.sections[-1].stories] == ["Harga Cabai di Pasar Segiri Naik"]
 

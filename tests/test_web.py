@@ -78,6 +78,20 @@ def test_article_page_shows_text_tags_and_link(web) -> None:
     assert status == 200
     assert "Sukeskan Pilkada Serentak 2024, Pemprov Kaltim Ingatkan Netralitas ASN" in body
     assert "asn_neutrality" in body and "Buka di situs asli" in body and "Juga dimuat di" in body
+    assert '<a href="/?region=Kalimantan%20Timur"' in body  # the places it is about, each a filter
+
+
+def test_region_facet_filters_by_the_places_articles_are_about(web) -> None:
+    base, db = web
+    _, body, _ = get(base + "/?q=surat+suara")
+    assert 'href="/?q=surat+suara&amp;region=Kalimantan+Timur">Kalimantan Timur (' in body
+    store = Store(db)
+    kukar = {r["id"] for r in store.search("surat suara", regions=["Kabupaten Kutai Kartanegara"], limit=100)}
+    store.close()
+    rows = json.loads(get(base + "/export.json?q=surat+suara&region=Kabupaten+Kutai+Kartanegara")[1])
+    assert rows and {r["id"] for r in rows} == kukar
+    status, body, _ = get(base + "/?region=Kukr")
+    assert status == 200 and "unknown region &#39;Kukr&#39; (did you mean &#39;Kukar&#39;" in body
 
 
 def test_untrusted_article_content_is_escaped(web) -> None:
