@@ -28,6 +28,10 @@ _CAPITALIZED = re.compile(r"[A-Z][^\W_]*")  # words a place name can start with
 # the next word of a name: after spaces or a hyphen (Toli-Toli), or after the full stop of "Kab."/"Kec."
 _NEXT_WORD = re.compile(r"(\.?)[ \t\u00a0]*[-–]?[ \t\u00a0]*([^\W_]+)")
 _ABBREVIATED = frozenset({"Kab", "Kec", "KAB", "KEC"})
+# a place name after these words names a street, village or estate, not the region ("Kelurahan Batu Ampar"
+# in Balikpapan is not Kecamatan Batu Ampar of Kutai Timur; "Jalan Samarinda" is a street)
+_NOT_THE_REGION = re.compile(r"\b(?:jalan|jl|jln|gang|gg|kelurahan|kel|desa|kampung|dusun|perumahan|perum|"
+                             r"komplek|kompleks|tol)\.?[ \t\u00a0]+$", re.IGNORECASE)
 MIN_SCORE = 2  # a headline or lead mention, or two in the body
 TITLE, LEAD, BODY, BODY_CAP = 3, 2, 1, 3
 
@@ -116,7 +120,8 @@ class Gazetteer:
             at = text.find(word)
             while at >= 0:
                 after = at + len(word)
-                if not text[at - 1:at].isalnum() and not text[after:after + 1].isalnum():
+                if (not text[at - 1:at].isalnum() and not text[after:after + 1].isalnum()
+                        and not _NOT_THE_REGION.search(text, max(0, at - 12), at)):
                     starts.append((at, after, word))
                 at = text.find(word, after)
         starts.sort()

@@ -95,6 +95,9 @@ def test_aliases_weights_and_parents() -> None:
     assert mentions("KPU Kab. Kutai Kartanegara dan Kabupaten Toli-Toli") == [
         "Kalimantan Timur/Kabupaten Kutai Kartanegara", "Sulawesi Tengah/Kabupaten Toli-Toli"]
     assert mentions("Kutai, Kartanegara, dan PPUX") == []  # a name does not run over a comma or into a word
+    # streets and villages named after a place elsewhere are not that place
+    assert mentions("gudang di Kelurahan Batu Ampar dan Jl. Samarinda, Kel. Sangatta") == []
+    assert mentions("Kecamatan Batu Ampar") == ["Kalimantan Timur/Kabupaten Kutai Timur/Batu Ampar"]
     assert len(gazetteer().regions) > 38 + 514
 
 
