@@ -532,7 +532,8 @@ def evaluate(classifiers_dir: Path | None, data_file: Path | None, folds: int, f
 @click.option("--since", help="Only articles published from this day (YYYY-MM-DD) or time (ISO 8601).")
 @handle_errors
 def retag(db_path: str, config_path: str, classifiers_dir: Path | None, since: str | None) -> None:
-    """Apply the current model to stored articles; people's corrections (monitor label) are kept.
+    """Apply the current model to stored articles, and find their places again with the current gazetteer;
+    people's corrections (monitor label) are kept.
 
     Example: monitor retag --since 2024-11-01
     """
@@ -541,7 +542,7 @@ def retag(db_path: str, config_path: str, classifiers_dir: Path | None, since: s
     store = _open_existing(db_path, config_path)
     try:
         classifier, _ = ensure_model(classifiers_dir, store, on_train=_training_notice)
-        count = tag_stored(store, classifier, since=_day(since, str(store.zone)))
+        count = tag_stored(store, classifier, since=_day(since, str(store.zone)), places=True)
     finally:
         store.close()
     click.echo(f"tagged {count} articles with model {classifier.version}")

@@ -658,6 +658,12 @@ class Store:
         """The model's verdict on one article (every topic's score); corrections are kept apart."""
         self.save_taggings([(article_id, tags, scores, why)], model_version)
 
+    def place(self, articles: Sequence[tuple[int, str, str]]) -> None:
+        """Find the places of stored articles — (id, title, text) each — again, as the gazetteer has them now."""
+        with self._write() as conn:
+            for article_id, title, text in articles:
+                _place(conn, self._regions, article_id, Article(url="", title=title, text=text))
+
     def save_taggings(self, verdicts: Sequence[tuple[int, Sequence[str], dict[str, float], dict[str, list[str]]]],
                       model_version: str) -> None:
         """Many verdicts in one statement: (article id, tags, scores, why) each."""

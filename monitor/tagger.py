@@ -65,13 +65,16 @@ def ensure_model(directory: Path | None = None, store: Store | None = None, *, f
 
 
 def tag_stored(store: Store, classifier: Classifier, *, since: datetime | None = None,
-               untagged_only: bool = False) -> int:
-    """Apply ``classifier`` to stored articles (corrections stay as they are); returns how many."""
+               untagged_only: bool = False, places: bool = False) -> int:
+    """Apply ``classifier`` to stored articles (corrections stay as they are), and with ``places`` find
+    their places again (after the gazetteer changed); returns how many."""
     count = 0
     for batch in store.articles_to_tag(since=since, untagged_only=untagged_only):
         taggings = classifier.predict([(title, text) for _, title, text in batch])
         store.save_taggings([(article_id, t.tags, t.scores, t.why) for (article_id, _, _), t
                              in zip(batch, taggings, strict=True)], classifier.version)
+        if places:
+            store.place(batch)
         count += len(batch)
         store.commit()
     return count

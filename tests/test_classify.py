@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -281,8 +282,13 @@ def test_corrections_survive_retagging_and_join_the_training_data(tagged_db, sma
                  "--classifiers", str(small_dir))
     assert result.exit_code == 0, result.output
     assert "asn_neutrality" in result.output and "security" not in result.output.split("tags now")[1]
+    with sqlite3.connect(copy) as conn:  # places as an older gazetteer left them: none
+        placed = conn.execute("SELECT COUNT(*) FROM article_regions").fetchone()[0]
+        conn.execute("DELETE FROM article_regions")
     retag = run("retag", "--db", str(copy), "--classifiers", str(small_dir))
     assert retag.exit_code == 0 and "tagged 64 articles" in retag.output
+    with sqlite3.connect(copy) as conn:  # found again
+        assert conn.execute("SELECT COUNT(*) FROM article_regions").fetchone()[0] == placed > 0
     shown = json.loads(run("show", str(target), "--db", str(copy), "--format", "json").output)
     assert "security" not in shown["tags"] and "asn_neutrality" in shown["tags"]
     assert shown["corrections"] == {"security": "remove", "asn_neutrality": "add"}
