@@ -273,7 +273,7 @@ def crawl_database(config: Config, db_path: str | Path, *, only: Sequence[str] =
         if classifier is not None:
             tag_stored(store, classifier, untagged_only=True)
         if config.settings.retention:
-            store.prune_raw(config.settings.retention / 86400)
+            store.prune(config.settings.retention / 86400)
     finally:
         store.close()
     return report

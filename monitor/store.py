@@ -37,7 +37,7 @@ from .models import Article, Source
 from .regions import ancestors, gazetteer, places
 from .search import Query, forms_of, highlight, parse_query, stems, to_fts, vocabulary, wanted_pattern
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # Full-text search in a large archive. bm25 reads every match of each query word in the index it ranks in
 # (to weigh rare words above common ones), which takes seconds for a very common word in a million articles;
 # so the index is split into shards of SHARD consecutive articles, searched newest first, and a query is
@@ -186,6 +186,11 @@ def _migrate_8(db: sqlite_utils.Database) -> None:
         _place(db.conn, ids, article_id, Article(url="", title=title, text=text))
 
 
+def _migrate_9(db: sqlite_utils.Database) -> None:
+    """The request log is pruned by age (``settings.retention``)."""
+    db.execute("CREATE INDEX IF NOT EXISTS fetches_fetched_at ON fetches(fetched_at)")
+
+
 def _region_ids(conn: sqlite3.Connection) -> dict[str, int]:
     """Region key → number, adding the gazetteer's regions the table does not have yet."""
     conn.executemany("INSERT OR IGNORE INTO regions (key, name, label, level) VALUES (?, ?, ?, ?)",
@@ -231,7 +236,7 @@ def _add_words(conn: sqlite3.Connection, new: set[str]) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4,
                                                                   _migrate_5, _migrate_6, _migrate_7,
-                                                                  _migrate_8]
+                                                                  _migrate_8, _migrate_9]
 
 
 class Store:
@@ -640,15 +645,17 @@ class Store:
                        canonical_url=canonical, title=title, content_hash=text_hash, tags=self.tags_of(article_id)[0],
                        body=zlib.decompress(body))
 
-    def prune_raw(self, days: float, now: datetime | None = None) -> int:
-        """Drop kept responses older than ``days`` of articles that have no topic (tagged ones stay), and the
-        bodies nothing refers to any more; returns how many responses went."""
+    def prune(self, days: float, now: datetime | None = None) -> int:
+        """Drop kept responses older than ``days`` of articles that have no topic (tagged ones stay), the
+        bodies nothing refers to any more, and request-log rows older than ``days``; returns how many
+        responses went."""
         cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat()
         with self._write() as conn:
             gone = conn.execute(
                 f"DELETE FROM raw_pages WHERE fetched_at < ? AND NOT EXISTS (SELECT 1 FROM article_tags t"
                 f" WHERE t.article_id=raw_pages.article_id AND {EFFECTIVE}=1)", (cutoff,)).rowcount
             conn.execute("DELETE FROM raw_bodies WHERE sha256 NOT IN (SELECT sha256 FROM raw_pages)")
+            conn.execute("DELETE FROM fetches WHERE fetched_at < ?", (cutoff,))
         self.commit()
         return int(gone)
 

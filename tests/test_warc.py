@@ -14,6 +14,7 @@ from warcio.recordloader import ArcWarcRecord
 from monitor.cli import cli
 from monitor.config import parse_config
 from monitor.extract import content_hash
+from monitor.fetch import FetchRecord
 from monitor.models import Article
 from monitor.store import Store
 
@@ -79,7 +80,7 @@ def test_export_is_valid_warc_and_import_gives_back_the_same_articles(demo_db: P
     assert tagged and all("logistics" in tags for tags in tagged) and len(tagged) < kept
 
 
-def test_bodies_are_kept_once_and_retention_spares_tagged_articles(db_path: Path) -> None:
+def test_bodies_are_kept_once_and_retention_spares_tagged_articles_and_trims_the_log(db_path: Path) -> None:
     store = Store(db_path)
     old = datetime.now(UTC) - timedelta(days=100)
     body = b"<html><body><p>Surat suara tiba.</p></body></html>"
@@ -91,15 +92,19 @@ def test_bodies_are_kept_once_and_retention_spares_tagged_articles(db_path: Path
         store.save_raw(ids[-1], article.url, 200, {"content-type": "text/html"}, body, old)
         store.save_raw(ids[-1], article.url, 200, {"content-type": "text/html"}, body, old)  # fetched again
     store.save_tagging(ids[0], ["logistics"], {"logistics": 0.9}, {}, "test")
+    log = store.fetch_logger(run_id=1)
+    for when in (old, datetime.now(UTC)):
+        log(FetchRecord("https://a.id/rss", "a", "feed", 200, 100, 0.1, None, when))
     store.commit()
     assert store.count("raw_pages") == 2 and store.count("raw_bodies") == 1
     assert [r["body"] for r in store.raw_pages()] == [body, body]
     config = parse_config("settings: {retention: 90d}\nsources:\n"
                           "  - {name: a, homepage: 'https://a.id/', feeds: ['https://a.id/rss']}\n")
     assert config.settings.retention == 90 * 86400
-    assert store.prune_raw(config.settings.retention / 86400) == 1
+    assert store.prune(config.settings.retention / 86400) == 1
     assert [r["article_id"] for r in store.raw_pages()] == [ids[0]]
     assert store.count("raw_bodies") == 1
+    assert store.count("fetches") == 1  # the request log keeps only what is younger than the retention
 
 
 def test_a_file_that_is_not_a_warc_is_a_one_line_error(tmp_path: Path) -> None:
