@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -246,8 +248,38 @@ async def crawl_async(config: Config, store: Store, *, only: Sequence[str] = (),
 
 
 def crawl(config: Config, store: Store, **kwargs: object) -> CrawlReport:
-    """Synchronous wrapper of ``crawl_async``."""
-    return asyncio.run(crawl_async(config, store, **kwargs))  # type: ignore[arg-type]
+    """Synchronous wrapper of ``crawl_async``. SIGTERM, like Ctrl-C, cancels the crawl at its next ``await``
+    (so its cleanup records what it stored) and then raises KeyboardInterrupt: a KeyboardInterrupt raised
+    straight from a signal handler can land inside the event loop's own bookkeeping, and the crawl's
+    cleanup then never runs."""
+    async def cancellable() -> CrawlReport:
+        task, loop = asyncio.current_task(), asyncio.get_running_loop()
+        stopped: list[int] = []
+
+        def stop() -> None:
+            stopped.append(signal.SIGTERM)
+            if task is not None:
+                task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, stop)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
+            return await crawl_async(config, store, **kwargs)  # type: ignore[arg-type]
+        try:
+            return await crawl_async(config, store, **kwargs)  # type: ignore[arg-type]
+        except asyncio.CancelledError:
+            if stopped:
+                raise KeyboardInterrupt from None
+            raise
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        return asyncio.run(cancellable())
+    finally:
+        if previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)  # asyncio leaves the default action behind
 
 
 def crawl_database(config: Config, db_path: str | Path, *, only: Sequence[str] = (), limit: int | None = None,

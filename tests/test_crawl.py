@@ -218,6 +218,33 @@ sources: [{{name: s, homepage: "{server.base}/", listings: [{{url: "{server.base
         assert conn.execute("SELECT COUNT(DISTINCT url) FROM articles").fetchone()[0] == n
 
 
+def test_sigterm_stops_a_crawl_that_records_what_it_stored(server: LocalServer, tmp_path: Path) -> None:
+    news_site(server, 30, delay=0.3)
+    config_path = tmp_path / "feeds.yaml"
+    config_path.write_text(f"""
+defaults: {{delay: 0}}
+sources: [{{name: s, homepage: "{server.base}/", listings: [{{url: "{server.base}/list", selector: a, max_pages: 1}}]}}]
+""")
+    db = tmp_path / "term.db"
+    process = subprocess.Popen([sys.executable, "-m", "monitor", "crawl", "--config", str(config_path), "--db", str(db),
+                                "--workers", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline, stored = time.monotonic() + 60, 0
+    while time.monotonic() < deadline and stored < 2:
+        time.sleep(0.1)
+        try:
+            with sqlite3.connect(db) as conn:
+                stored = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:
+            pass
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 130 and "interrupted" in err
+    with sqlite3.connect(db) as conn:
+        [(finished, status)] = conn.execute("SELECT finished, status FROM crawl_runs").fetchall()
+        assert finished and status == "interrupted"
+        assert 2 <= conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] < 30
+
+
 def test_non_html_article_responses_are_recorded_as_errors(server: LocalServer, db_path: Path) -> None:
     server.route("/list", html_reply('<html><body><a href="/dokumen/1">DPT</a></body></html>'))
     server.route("/dokumen/1", Reply(200, b"%PDF-1.4 ...", {"Content-Type": "application/pdf"}))
