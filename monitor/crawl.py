@@ -8,6 +8,7 @@ page or source is recorded with its reason and never stops the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -254,17 +255,16 @@ def crawl(config: Config, store: Store, **kwargs: object) -> CrawlReport:
     cleanup then never runs."""
     async def cancellable() -> CrawlReport:
         task, loop = asyncio.current_task(), asyncio.get_running_loop()
-        stopped: list[int] = []
+        stopped = False
 
         def stop() -> None:
-            stopped.append(signal.SIGTERM)
+            nonlocal stopped
+            stopped = True
             if task is not None:
                 task.cancel()
 
-        try:
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread
             loop.add_signal_handler(signal.SIGTERM, stop)
-        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
-            return await crawl_async(config, store, **kwargs)  # type: ignore[arg-type]
         try:
             return await crawl_async(config, store, **kwargs)  # type: ignore[arg-type]
         except asyncio.CancelledError:
