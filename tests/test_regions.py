@@ -102,12 +102,12 @@ def test_aliases_weights_and_parents() -> None:
 
 
 def test_a_kota_and_a_kabupaten_of_one_name_are_two_regions() -> None:
-    places = gazetteer()
-    assert places.resolve(["Kota Bandung"]) == {"Jawa Barat/Kota Bandung"}
-    assert places.resolve(["Bandung"]) == {"Jawa Barat/Kota Bandung", "Jawa Barat/Kabupaten Bandung"}
-    assert places.resolve(["kab. kutai  kartanegara", "TENGGARONG"]) >= {"Kalimantan Timur/Kabupaten Kutai Kartanegara"}
+    gaz = gazetteer()
+    assert gaz.resolve(["Kota Bandung"]) == {"Jawa Barat/Kota Bandung"}
+    assert gaz.resolve(["Bandung"]) == {"Jawa Barat/Kota Bandung", "Jawa Barat/Kabupaten Bandung"}
+    assert gaz.resolve(["kab. kutai  kartanegara", "TENGGARONG"]) >= {"Kalimantan Timur/Kabupaten Kutai Kartanegara"}
     with pytest.raises(ConfigError, match=r"search --region: unknown region 'Kukr' \(did you mean 'Kukar'"):
-        places.resolve(["Kukr"], "search --region")
+        gaz.resolve(["Kukr"], "search --region")
 
 
 def _article(i: int, title: str, text: str) -> Article:
