@@ -183,7 +183,7 @@ def _migrate_8(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX article_regions_region ON article_regions(region_id, article_id)")
     ids = _region_ids(db.conn)
     for article_id, title, text in db.execute("SELECT id, title, text FROM articles").fetchall():
-        _place(db.conn, ids, article_id, Article(url="", title=title, text=text))
+        _place(db.conn, ids, article_id, places(title, text))
 
 
 def _migrate_9(db: sqlite_utils.Database) -> None:
@@ -198,16 +198,20 @@ def _region_ids(conn: sqlite3.Connection) -> dict[str, int]:
     return dict(conn.execute("SELECT key, id FROM regions").fetchall())
 
 
-def _place(conn: sqlite3.Connection, ids: dict[str, int], article_id: int, article: Article) -> None:
+def _place(conn: sqlite3.Connection, ids: dict[str, int], article_id: int, found: Sequence[tuple[str, float]]) -> None:
     """Record the regions an article is about (replacing what an earlier text gave)."""
     conn.execute("DELETE FROM article_regions WHERE article_id=?", (article_id,))
-    conn.executemany(_INSERT_REGION, _region_rows(ids, article_id, article))
+    conn.executemany(_INSERT_REGION, _region_rows(ids, article_id, found))
 
 
-def _region_rows(ids: dict[str, int], article_id: int, article: Article) -> list[tuple[int, int, float]]:
-    """The article's places as rows: as the extraction workers found them, or found now."""
-    found = article.regions if article.regions is not None else places(article.title, article.text)
+def _region_rows(ids: dict[str, int], article_id: int,
+                 found: Sequence[tuple[str, float]]) -> list[tuple[int, int, float]]:
     return [(article_id, ids[key], weight) for key, weight in found if key in ids]
+
+
+def _places_of(article: Article) -> Sequence[tuple[str, float]]:
+    """An article's places as the extraction workers found them, or found now."""
+    return article.regions if article.regions is not None else places(article.title, article.text)
 
 
 _INSERT_REGION = "INSERT INTO article_regions (article_id, region_id, weight) VALUES (?, ?, ?)"
@@ -527,7 +531,7 @@ class Store:
                 known |= keys
                 fetched = fetched_at.astimezone(UTC).isoformat()
                 rows.append((next_id, *self._row(article, source, fetched_url, fetched, None)))
-                places += _region_rows(self._regions, next_id, article)
+                places += _region_rows(self._regions, next_id, _places_of(article))
                 url_rows += [(article.url, next_id, source, "canonical", now)]
                 if fetched_url != article.url:
                     url_rows.append((fetched_url, next_id, source, "fetched", now))
@@ -568,7 +572,7 @@ class Store:
         """Full-text index the article; its words go to the lexicon with the batch."""
         _index(conn, article_id, article.title, article.text, old, self._shard_names)
         self._new_words.update(article.title.split(), article.text.split())
-        _place(conn, self._regions, article_id, article)
+        _place(conn, self._regions, article_id, _places_of(article))
 
     @staticmethod
     def _add_urls(conn: sqlite3.Connection, article_id: int, source: str, urls: list[tuple[str, str]]) -> None:
@@ -669,7 +673,7 @@ class Store:
         """Find the places of stored articles — (id, title, text) each — again, as the gazetteer has them now."""
         with self._write() as conn:
             for article_id, title, text in articles:
-                _place(conn, self._regions, article_id, Article(url="", title=title, text=text))
+                _place(conn, self._regions, article_id, places(title, text))
 
     def save_taggings(self, verdicts: Sequence[tuple[int, Sequence[str], dict[str, float], dict[str, list[str]]]],
                       model_version: str) -> None:
@@ -979,11 +983,11 @@ class Store:
                 " (SELECT 1 FROM article_regions r WHERE r.article_id = a.id) GROUP BY a.source", [ids]).fetchall()
         except sqlite3.OperationalError as e:
             raise StoreError(f"{self.path}: search failed: {e}") from None
-        configured = self._source_places()
+        configured, places_by_key = self._source_places(), gazetteer().regions
         for source, n in unplaced:
-            for key in configured.get(source, ()):
-                if gazetteer().regions[key].level != "district":
-                    by_region[gazetteer().regions[key].label] += n
+            for region in (places_by_key[key] for key in configured.get(source, ())):
+                if region.level != "district":
+                    by_region[region.label] += n
         counted = rows[:FACET_WINDOW]
         days = Counter(datetime.fromisoformat(p).astimezone(self.zone).date().isoformat() for _, _, p in counted if p)
         return {"total": len(counted), "capped": len(rows) > FACET_WINDOW, "tag": by_tag,

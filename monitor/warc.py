@@ -11,6 +11,7 @@ out of their index: a replay of the URL shows the page, not the metadata.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,8 +86,8 @@ def export_warc(store: Store, path: str | Path, *, tags: Sequence[str] = (), sin
 @dataclass
 class ImportReport:
     responses: int = 0  # HTML responses with status 200 in the file
-    outcomes: dict[str, int] = field(default_factory=dict)  # new, updated, duplicate, unchanged, skipped
-    reasons: dict[str, int] = field(default_factory=dict)  # why pages were skipped
+    outcomes: Counter[str] = field(default_factory=Counter)  # new, updated, duplicate, unchanged, skipped
+    reasons: Counter[str] = field(default_factory=Counter)  # why pages were skipped
 
 
 def _parse_date(value: str) -> datetime:
@@ -132,8 +133,8 @@ def import_warc(store: Store, path: str | Path, *, config: Config | None = None,
                 encoding = detect_encoding(body, header_charset(content_type))
                 extraction, reason, tagging = extract_job(body, encoding, url, zone, language, classifier)
                 if extraction is None:
-                    report.reasons[reason or "not an article"] = report.reasons.get(reason or "not an article", 0) + 1
-                    report.outcomes["skipped"] = report.outcomes.get("skipped", 0) + 1
+                    report.reasons[reason or "not an article"] += 1
+                    report.outcomes["skipped"] += 1
                     continue
                 outcome, article_id = store.save_article(extraction.article, name, fetched_url=canonicalize(url),
                                                          fetched_at=fetched_at)
@@ -141,8 +142,8 @@ def import_warc(store: Store, path: str | Path, *, config: Config | None = None,
                 store.save_raw(article_id, url, 200, headers, body, fetched_at)
                 if tagging is not None and classifier is not None and outcome in ("new", "updated"):
                     store.save_tagging(article_id, tagging.tags, tagging.scores, tagging.why, classifier.version)
-                report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
-                if sum(report.outcomes.values()) % 50 == 0:
+                report.outcomes[outcome] += 1
+                if report.outcomes.total() % 50 == 0:
                     store.commit()
     except (ArchiveLoadFailed, OSError) as e:
         store.commit()
